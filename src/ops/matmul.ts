@@ -1,0 +1,146 @@
+/**
+ * Matrix products: matmul (PyTorch's 1-D/2-D/batched/broadcasting rules),
+ * mm, bmm, linear. Everything lands in the backend's strided batched GEMM;
+ * transposed operands are passed as strides, never copied.
+ */
+import { backend, type MatrixView } from '../backend/index.js';
+import { record } from '../autograd/node.js';
+import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { alloc } from '../tensor/creation.js';
+import { isFloating } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, sumToShape } from './core.js';
+
+function checkOperands(op: string, a: Tensor, b: Tensor): void {
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`, { op, hint: 'convert one with .to()' });
+  }
+  if (!isFloating(a.dtype)) throw new DTypeError(`expected floating point operands, got ${a.dtype}`, { op, hint: 'convert with .float()' });
+}
+
+/**
+ * The raw batched product of `a` `[...batch, m, k]` and `b` `[...batch, k, n]`
+ * (batch dims already broadcast-equal), without autograd.
+ */
+function bmmRaw(a: Tensor, b: Tensor): Tensor {
+  const nd = a.ndim;
+  const m = a.shape[nd - 2]!;
+  const k = a.shape[nd - 1]!;
+  const n = b.shape[nd - 1]!;
+  const batchShape = a.shape.slice(0, nd - 2);
+  const out = alloc([...batchShape, m, n], a.dtype);
+  // Flatten batch dims when each operand walks them with one stride; otherwise loop.
+  const batch = batchShape.reduce((x, y) => x * y, 1);
+  const flatStride = (t: Tensor): number | null => {
+    let stride: number | null = null;
+    let expected = 0;
+    for (let i = nd - 3; i >= 0; i--) {
+      if (t.shape[i] === 1) continue;
+      if (stride === null) {
+        stride = t.strides[i]!;
+        expected = stride * t.shape[i]!;
+      } else if (t.strides[i] !== expected) return null;
+      else expected *= t.shape[i]!;
+    }
+    return stride ?? 0;
+  };
+  const sa = flatStride(a);
+  const sb = flatStride(b);
+  const mv = (t: Tensor, off: number, bs: number): MatrixView => ({
+    data: t.storage.data,
+    offset: off,
+    batchStride: bs,
+    rowStride: t.strides[nd - 2]!,
+    colStride: t.strides[nd - 1]!,
+  });
+  if (sa !== null && sb !== null) {
+    backend().matmul(out.storage.data, mv(a, a.offset, sa), mv(b, b.offset, sb), batch, m, n, k);
+    return out;
+  }
+  // General strided batches: one GEMM call per batch element.
+  const idx = new Array<number>(nd - 2).fill(0);
+  for (let bt = 0; bt < batch; bt++) {
+    let oa = a.offset;
+    let ob = b.offset;
+    for (let i = 0; i < nd - 2; i++) {
+      oa += idx[i]! * a.strides[i]!;
+      ob += idx[i]! * b.strides[i]!;
+    }
+    const outView = out.storage.data.subarray(bt * m * n, (bt + 1) * m * n);
+    backend().matmul(outView, mv(a, oa, 0), mv(b, ob, 0), 1, m, n, k);
+    for (let i = nd - 3; i >= 0; i--) {
+      if (++idx[i]! < batchShape[i]!) break;
+      idx[i] = 0;
+    }
+  }
+  return out;
+}
+
+/**
+ * Matrix product with PyTorch's rules: 1-D·1-D is a dot product, a 1-D
+ * operand is treated as a row (left) or column (right) vector and that
+ * dimension removed afterwards, and batch dimensions broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkOperands('matmul', a, b);
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`, { op: 'matmul' });
+  }
+  const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
+  const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
+  const k = a2.shape[a2.ndim - 1]!;
+  if (b2.shape[b2.ndim - 2] !== k) {
+    throw new ShapeError(
+      `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${b2.shape[b2.ndim - 2]})`,
+      { op: 'matmul' },
+    );
+  }
+  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), 'matmul');
+  const ae = a2.expand([...batch, ...a2.shape.slice(-2)]);
+  const be = b2.expand([...batch, ...b2.shape.slice(-2)]);
+  let out = mmRecorded(ae, be);
+  if (a.ndim === 1) out = out.squeeze(-2);
+  if (b.ndim === 1) out = out.squeeze(-1);
+  return out;
+}
+
+/** The batched product with its backward: dA = dC·Bᵀ, dB = Aᵀ·dC (summed over broadcast batches by the expand's backward). */
+function mmRecorded(a: Tensor, b: Tensor): Tensor {
+  const out = bmmRaw(a, b);
+  return record(
+    out,
+    'MmBackward0',
+    [a, b],
+    (g) => [
+      a.requiresGrad ? sumToShape(bmmRaw(g, b.transpose(-1, -2)), a.shape) : null,
+      b.requiresGrad ? sumToShape(bmmRaw(a.transpose(-1, -2), g), b.shape) : null,
+    ],
+    [a, b],
+  );
+}
+
+export function mm(a: Tensor, b: Tensor): Tensor {
+  checkOperands('mm', a, b);
+  if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`expected 2-D tensors, got ${a.ndim}D and ${b.ndim}D`, { op: 'mm', hint: 'use matmul for other ranks' });
+  return matmul(a, b);
+}
+
+export function bmm(a: Tensor, b: Tensor): Tensor {
+  checkOperands('bmm', a, b);
+  if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`expected 3-D tensors, got ${a.ndim}D and ${b.ndim}D`, { op: 'bmm' });
+  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`batch sizes differ: ${a.shape[0]} and ${b.shape[0]}`, { op: 'bmm' });
+  return matmul(a, b);
+}
+
+/** `x·Wᵀ + b` as nn.Linear computes it: `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`. */
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (weight.ndim !== 2) throw new ShapeError(`weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`, { op: 'linear' });
+  if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
+    throw new ShapeError(
+      `input shape ${fmtShape(x.shape)} and weight shape ${fmtShape(weight.shape)} cannot be multiplied (${x.shape[x.ndim - 1] ?? 0} != ${weight.shape[1]})`,
+      { op: 'linear' },
+    );
+  }
+  const y = matmul(x, weight.t());
+  return bias === undefined || bias === null ? y : y.add(bias);
+}

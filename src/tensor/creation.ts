@@ -1,0 +1,257 @@
+import { backend } from '../backend/index.js';
+import { ArgumentTypeError, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import { defaultGenerator, type Generator } from './random.js';
+import { contiguousStrides, shapeSize, Storage, Tensor } from './tensor.js';
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface RandomOptions extends TensorOptions {
+  generator?: Generator;
+}
+
+/** Nested arrays of numbers or booleans, as `kd.tensor` accepts them. */
+export type NestedInput = number | boolean | readonly NestedInput[];
+
+/** A shape given as one array or as separate numbers (`zeros([2, 3])` or `zeros(2, 3)`). */
+export type ShapeArg = readonly number[] | number;
+
+function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
+  if (options?.requiresGrad) t.requiresGrad_(true);
+  return t;
+}
+
+export function checkShape(shape: readonly number[], op: string): number[] {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`invalid shape ${fmtShape(shape)}: every dimension must be a non-negative integer`, { op });
+    }
+  }
+  return [...shape];
+}
+
+function toShape(shape: ShapeArg, op: string): number[] {
+  return checkShape(typeof shape === 'number' ? [shape] : shape, op);
+}
+
+/**
+ * A tensor from nested arrays or a typed array.
+ *
+ * NOTE: deliberate difference from PyTorch: JavaScript has one number type, so
+ * numbers give `float32` unless `dtype` says otherwise (PyTorch gives int64
+ * for `torch.tensor([1, 2])`); booleans give `bool`; a typed array keeps its
+ * own dtype (Int32Array → int32, Uint8Array → bool).
+ *
+ * ```ts
+ * kd.tensor([[1, 2], [3, 4]]);                       // float32 [2, 2]
+ * kd.tensor(new Float32Array(6), { shape: [2, 3] }); // from a typed array
+ * kd.tensor([0, 2, 1], { dtype: 'int32' });          // class labels
+ * ```
+ */
+export function tensor(data: NestedInput | TypedArray, options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  if (ArrayBuffer.isView(data)) {
+    const arrayDtype = dtypeOfArray(data);
+    if (arrayDtype === undefined) {
+      throw new DTypeError(`unsupported typed array ${(data as object).constructor.name}`, {
+        op: 'tensor',
+        hint: 'use Float32Array, Float64Array, Int32Array or Uint8Array (bool)',
+      });
+    }
+    const shape = options.shape ? checkShape(options.shape, 'tensor') : [data.length];
+    if (shapeSize(shape) !== data.length) {
+      throw new ShapeError(`shape ${fmtShape(shape)} needs ${shapeSize(shape)} elements, but the array has ${data.length}`, { op: 'tensor' });
+    }
+    const dtype = options.dtype ?? arrayDtype;
+    const out = allocate(dtype, data.length);
+    backend().copy({ data: out, offset: 0, strides: [1] }, { data, offset: 0, strides: [1] }, [data.length]);
+    return finish(Tensor.fromData(out, shape, dtype), options);
+  }
+  const shape: number[] = [];
+  let probe: NestedInput = data;
+  while (Array.isArray(probe)) {
+    shape.push(probe.length);
+    probe = (probe as readonly NestedInput[])[0] as NestedInput;
+    if (probe === undefined) break;
+  }
+  const dtype = options.dtype ?? (typeof probe === 'boolean' ? 'bool' : 'float32');
+  const out = allocate(dtype, shapeSize(shape));
+  let pos = 0;
+  const walk = (v: NestedInput, dim: number): void => {
+    if (dim === shape.length) {
+      if (typeof v === 'number') out[pos++] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
+      else if (typeof v === 'boolean') out[pos++] = v ? 1 : 0;
+      else throw new ArgumentTypeError(`expected a number or boolean at depth ${dim}, got ${describe(v)}`, { op: 'tensor' });
+      return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[dim]) {
+      throw new ShapeError(`expected sequence of length ${shape[dim]} at dim ${dim} (got ${Array.isArray(v) ? v.length : describe(v)})`, {
+        op: 'tensor',
+        hint: 'nested arrays must be rectangular',
+      });
+    }
+    for (const item of v as readonly NestedInput[]) walk(item, dim + 1);
+  };
+  walk(data, 0);
+  if (options.shape) {
+    throw new ArgumentTypeError('the shape option is only for typed arrays', { op: 'tensor', hint: 'nested arrays carry their own shape' });
+  }
+  return finish(Tensor.fromData(out, shape, dtype), options);
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return `an array of length ${v.length}`;
+  if (v === null) return 'null';
+  return typeof v === 'object' ? (v as object).constructor.name : `${typeof v} ${String(v)}`;
+}
+
+/** A tensor of `shape` filled with `value`. */
+export function full(shape: ShapeArg, value: number, options: TensorOptions = {}): Tensor {
+  const s = toShape(shape, 'full');
+  const dtype = options.dtype ?? 'float32';
+  const data = allocate(dtype, shapeSize(s));
+  if (value !== 0) backend().fill(data, value, 0, data.length);
+  return finish(Tensor.fromData(data, s, dtype), options);
+}
+
+export function zeros(shape: ShapeArg, options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: ShapeArg, options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+/** A tensor whose values are not meant to be read before they are written (zeros here: typed arrays start zeroed). */
+export function empty(shape: ShapeArg, options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+function likeOptions(t: Tensor, options: TensorOptions): TensorOptions {
+  return { dtype: options.dtype ?? t.dtype, requiresGrad: options.requiresGrad ?? false };
+}
+
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return zeros(t.shape, likeOptions(t, options));
+}
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return ones(t.shape, likeOptions(t, options));
+}
+export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  return full(t.shape, value, likeOptions(t, options));
+}
+export function emptyLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return empty(t.shape, likeOptions(t, options));
+}
+
+/**
+ * Values from `start` to `end` (exclusive) by `step`: `arange(5)`,
+ * `arange(1, 4)`, `arange(0, 1, 0.25)`. float32 by default.
+ */
+export function arange(end: number, options?: TensorOptions): Tensor;
+export function arange(start: number, end: number, step?: number, options?: TensorOptions): Tensor;
+export function arange(a: number, b?: number | TensorOptions, c?: number, d?: TensorOptions): Tensor {
+  let start = 0;
+  let end: number;
+  let step = 1;
+  let options: TensorOptions = {};
+  if (typeof b === 'number') {
+    start = a;
+    end = b;
+    step = c ?? 1;
+    options = d ?? {};
+  } else {
+    end = a;
+    options = b ?? {};
+  }
+  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`step must be a finite non-zero number, got ${step}`, { op: 'arange' });
+  if ((end - start) / step < 0) {
+    throw new ValueError(`upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`, { op: 'arange' });
+  }
+  const n = Math.ceil((end - start) / step);
+  const dtype = options.dtype ?? 'float32';
+  const data = allocate(dtype, n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return finish(Tensor.fromData(data, [n], dtype), options);
+}
+
+/** `steps` evenly spaced values from `start` to `end`, both included. */
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) throw new ValueError(`number of steps must be a non-negative integer, got ${steps}`, { op: 'linspace' });
+  const dtype = options.dtype ?? 'float32';
+  const data = allocate(dtype, steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  // NOTE: PyTorch fills the second half backwards from `end` so that the last value is exactly `end`.
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  return finish(Tensor.fromData(data, [steps], dtype), options);
+}
+
+/** The `n × m` identity matrix (`m` defaults to `n`). */
+export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  const s = checkShape([n, m], 'eye');
+  const dtype = options.dtype ?? 'float32';
+  const data = allocate(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return finish(Tensor.fromData(data, s, dtype), options);
+}
+
+function randomFloat(shape: ShapeArg, options: RandomOptions, op: string, sample: (g: Generator, f32: boolean) => number): Tensor {
+  const s = toShape(shape, op);
+  const dtype = options.dtype ?? 'float32';
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DTypeError(`expects a floating point dtype, got ${dtype}`, { op });
+  }
+  const g = options.generator ?? defaultGenerator;
+  const data = allocate(dtype, shapeSize(s));
+  const f32 = dtype === 'float32';
+  for (let i = 0; i < data.length; i++) data[i] = sample(g, f32);
+  return finish(Tensor.fromData(data, s, dtype), options);
+}
+
+/** Uniform samples in [0, 1). */
+export function rand(shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  return randomFloat(shape, options, 'rand', (g, f32) => (f32 ? g.nextFloat() : g.nextDouble()));
+}
+
+/** Standard normal samples. */
+export function randn(shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  return randomFloat(shape, options, 'randn', (g) => g.nextNormal());
+}
+
+/** Uniform integers in [low, high); int32 by default. */
+export function randint(low: number, high: number, shape: ShapeArg, options: RandomOptions = {}): Tensor {
+  if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
+    throw new ValueError(`random_ expects 'from' to be less than 'to', but got from=${low} >= to=${high}`, { op: 'randint' });
+  }
+  const s = toShape(shape, 'randint');
+  const dtype = options.dtype ?? 'int32';
+  const g = options.generator ?? defaultGenerator;
+  const data = allocate(dtype, shapeSize(s));
+  for (let i = 0; i < data.length; i++) data[i] = g.nextInt(low, high);
+  return finish(Tensor.fromData(data, s, dtype), options);
+}
+
+export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  return rand(t.shape, { ...likeOptions(t, options), generator: options.generator });
+}
+export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
+  return randn(t.shape, { ...likeOptions(t, options), generator: options.generator });
+}
+export function randintLike(t: Tensor, low: number, high: number, options: RandomOptions = {}): Tensor {
+  return randint(low, high, t.shape, { dtype: options.dtype ?? t.dtype, generator: options.generator });
+}
+
+/** A tensor holding one number (0-d). */
+export function scalarTensor(value: number, dtype: DType): Tensor {
+  const data = allocate(dtype, 1);
+  data[0] = value;
+  return new Tensor(new Storage(data), [], [], 0, dtype);
+}
+
+/** Allocates an uninitialised-by-contract contiguous tensor (zeroed). For ops. */
+export function alloc(shape: readonly number[], dtype: DType): Tensor {
+  return new Tensor(new Storage(allocate(dtype, shapeSize(shape))), [...shape], contiguousStrides(shape), 0, dtype);
+}

@@ -1,0 +1,51 @@
+/** The element types a tensor can hold. */
+export type DType = 'float32' | 'float64' | 'int32' | 'bool';
+
+/** The typed array that stores each dtype. `bool` is stored as 0/1 bytes. */
+export interface DTypeArrays {
+  float32: Float32Array;
+  float64: Float64Array;
+  int32: Int32Array;
+  bool: Uint8Array;
+}
+
+export type TypedArray = DTypeArrays[DType];
+export type FloatArray = Float32Array | Float64Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
+
+export function isFloating(dtype: DType): dtype is 'float32' | 'float64' {
+  return dtype === 'float32' || dtype === 'float64';
+}
+
+export function allocate<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size) as DTypeArrays[D];
+    case 'float64':
+      return new Float64Array(size) as DTypeArrays[D];
+    case 'int32':
+      return new Int32Array(size) as DTypeArrays[D];
+    default:
+      return new Uint8Array(size) as DTypeArrays[D];
+  }
+}
+
+/** The dtype a typed array stores, or undefined for an array kind kindling does not use. */
+export function dtypeOfArray(data: ArrayBufferView): DType | undefined {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint8Array) return 'bool';
+  return undefined;
+}
+
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+
+/**
+ * The dtype of an op's result from its operands' dtypes (PyTorch's type
+ * promotion restricted to kindling's dtypes): bool < int32 < float32 < float64.
+ */
+export function promoteTypes(a: DType, b: DType): DType {
+  return RANK[a] >= RANK[b] ? a : b;
+}

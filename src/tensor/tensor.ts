@@ -1,0 +1,193 @@
+import { IndexError, InternalError, KindlingError, ValueError } from '../errors.js';
+import type { DType, TypedArray } from './dtype.js';
+import type { TensorMethods } from './methods.js';
+
+/**
+ * The memory behind one or more tensors. Views share a storage, and so share
+ * its version counter: every in-place op bumps it, and autograd compares the
+ * version it saved with the current one before it uses a saved tensor.
+ */
+export class Storage {
+  version = 0;
+  constructor(public readonly data: TypedArray) {}
+}
+
+/**
+ * A node of the autograd graph as the tensor layer sees it. The autograd
+ * layer implements it; ops create one per differentiable result.
+ */
+export interface GradNode {
+  /** PyTorch-style name, e.g. `MulBackward0`. */
+  readonly name: string;
+  /** The op's differentiable inputs, in order; `null` where an input needs no grad. */
+  readonly inputs: readonly (Tensor | null)[];
+  /** Gradients of the inputs given the gradient of the output (same order as `inputs`). */
+  apply(gradOutput: Tensor): (Tensor | null)[];
+  /** Drops saved tensors after a backward pass without `retainGraph`. */
+  release(): void;
+}
+
+/** Row-major strides of a contiguous tensor of `shape`, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i]!;
+  }
+  return strides;
+}
+
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/**
+ * An n-dimensional array with autograd. Data lives in a typed array
+ * (`storage`); `shape`, `strides` and `offset` (in elements) say which part
+ * of it this tensor sees, so views share memory with their base.
+ *
+ * ```ts
+ * const x = kd.tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward();
+ * x.grad; // tensor([[2., 4.], [6., 8.]])
+ * ```
+ */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- methods are declared in methods.ts (STYLE.md §4)
+export class Tensor {
+  readonly storage: Storage;
+  readonly shape: number[];
+  readonly strides: number[];
+  readonly offset: number;
+  readonly dtype: DType;
+  /** The tensor this one is a view of (the root of the view chain), or null. */
+  readonly base: Tensor | null;
+
+  /** The op that made this tensor, for non-leaf tensors that require grad. */
+  gradFn: GradNode | null = null;
+  /** Whether `.grad` is kept for this non-leaf tensor (see `retainGrad`). */
+  retainsGrad = false;
+  private _grad: Tensor | null = null;
+  private _requiresGrad = false;
+
+  constructor(storage: Storage, shape: number[], strides: number[], offset: number, dtype: DType, base: Tensor | null = null) {
+    this.storage = storage;
+    this.shape = shape;
+    this.strides = strides;
+    this.offset = offset;
+    this.dtype = dtype;
+    this.base = base;
+  }
+
+  /** A contiguous tensor over `data` (which it takes ownership of). */
+  static fromData(data: TypedArray, shape: number[], dtype: DType): Tensor {
+    if (data.length !== shapeSize(shape)) {
+      throw new InternalError(`fromData: ${data.length} elements for shape [${shape.join(', ')}]`);
+    }
+    return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get numel(): number {
+    return shapeSize(this.shape);
+  }
+
+  /** `size()` is the shape; `size(d)` one dimension (negative counts from the end). */
+  size(): number[];
+  size(dim: number): number;
+  size(dim?: number): number[] | number {
+    if (dim === undefined) return [...this.shape];
+    return this.shape[normalizeDim(dim, this.ndim, 'size')]!;
+  }
+
+  dim(): number {
+    return this.shape.length;
+  }
+
+  /** True when the elements are laid out row-major without gaps from `offset`. */
+  isContiguous(): boolean {
+    let expected = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      const n = this.shape[i]!;
+      if (n !== 1 && this.strides[i] !== expected) return false;
+      expected *= n;
+    }
+    return true;
+  }
+
+  /** Autograd: a leaf is a tensor no recorded op produced. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  get requiresGrad(): boolean {
+    return this._requiresGrad || this.gradFn !== null;
+  }
+
+  set requiresGrad(flag: boolean) {
+    this.requiresGrad_(flag);
+  }
+
+  /** Sets whether autograd records ops on this (leaf) tensor; returns `this`. */
+  requiresGrad_(flag = true): this {
+    if (this.gradFn !== null) {
+      if (!flag) {
+        throw new ValueError(
+          'you can only change requiresGrad flags of leaf tensors',
+          { op: 'requiresGrad_', hint: 'use detach() to get a tensor that does not require grad' },
+        );
+      }
+      return this;
+    }
+    if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
+      throw new KindlingError(`only floating point tensors can require gradients, got ${this.dtype}`, { op: 'requiresGrad_' });
+    }
+    this._requiresGrad = flag;
+    return this;
+  }
+
+  /** The accumulated gradient: `null` until a backward pass writes it. Settable. */
+  get grad(): Tensor | null {
+    return this._grad;
+  }
+
+  set grad(g: Tensor | null) {
+    if (g !== null) {
+      if (g.dtype !== this.dtype) {
+        throw new KindlingError(`assigned grad has dtype ${g.dtype}, but the tensor has dtype ${this.dtype}`, { op: 'grad' });
+      }
+      if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
+        throw new KindlingError(
+          `assigned grad has shape [${g.shape.join(', ')}], but the tensor has shape [${this.shape.join(', ')}]`,
+          { op: 'grad' },
+        );
+      }
+    }
+    this._grad = g;
+  }
+
+  /** The version counter shared by this tensor and its views. */
+  get version(): number {
+    return this.storage.version;
+  }
+}
+
+// The op methods (add, matmul, backward …) are declared in methods.ts and
+// installed on the prototype once by ops/install.ts.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type, @typescript-eslint/no-unsafe-declaration-merging
+export interface Tensor extends TensorMethods {}
+
+/** `dim` in `[-ndim, ndim)` made non-negative, or a clear error. */
+export function normalizeDim(dim: number, ndim: number, op: string): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(dim) || dim < -n || dim >= n) {
+    throw new IndexError(`dimension out of range (expected to be in range of [${-n}, ${n - 1}], but got ${dim})`, { op });
+  }
+  return dim < 0 ? dim + n : dim;
+}
