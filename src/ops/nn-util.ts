@@ -1,0 +1,88 @@
+/**
+ * Small helpers shared by the neural-network op families (softmax.ts,
+ * nn.ts, loss.ts): dense kernel inputs, option-bag checking, reductions.
+ */
+import { ArgumentTypeError, DTypeError, nearest, ValueError } from '../errors.js';
+import { alloc } from '../tensor/creation.js';
+import { isFloating, type TypedArray } from '../tensor/dtype.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { backend } from '../backend/index.js';
+import { view } from './core.js';
+
+/**
+ * The elements of `t` as a contiguous typed array starting at index 0 — the
+ * form the nn kernels take. A subarray (no copy) when `t` is contiguous, a
+ * fresh copy otherwise; treat it as read-only either way.
+ */
+export function dense(t: Tensor): TypedArray {
+  if (t.isContiguous()) return t.storage.data.subarray(t.offset, t.offset + t.numel);
+  const out = alloc(t.shape, t.dtype);
+  backend().copy(view(out), view(t), t.shape);
+  return out.storage.data;
+}
+
+/**
+ * Refuses option keys an op does not know, so that a PyTorch spelling
+ * (`ignore_index`) or a typo is not silently ignored.
+ */
+export function checkOptions(op: string, options: object | undefined, known: readonly string[]): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') {
+    throw new ArgumentTypeError(`expected an options object, got ${typeof options}`, { op });
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      const near = nearest(key, known);
+      throw new ArgumentTypeError(`unknown option '${key}'`, {
+        op,
+        hint: near !== undefined ? `did you mean '${near}'?` : `valid options: ${known.join(', ')}`,
+      });
+    }
+  }
+}
+
+/** How a loss combines its per-element values (PyTorch's `reduction`). */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export function checkReduction(op: string, reduction: unknown): Reduction {
+  if (reduction === undefined) return 'mean';
+  if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+    throw new ValueError(`${String(reduction)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
+  }
+  return reduction;
+}
+
+/** Refuses integer and bool tensors, naming which argument is wrong. */
+export function requireFloatArg(t: Tensor, op: string, what: string): void {
+  if (!isFloating(t.dtype)) {
+    throw new DTypeError(`expected ${what} to be a floating point tensor, got ${t.dtype}`, { op, hint: `convert ${what} with .float()` });
+  }
+}
+
+/** Both tensors have one float dtype, or a DTypeError naming them. */
+export function requireSameFloat(a: Tensor, b: Tensor, op: string, aName: string, bName: string): void {
+  requireFloatArg(a, op, aName);
+  if (a.dtype !== b.dtype) {
+    throw new DTypeError(`${aName} (${a.dtype}) and ${bName} (${b.dtype}) should have the same dtype`, {
+      op,
+      hint: `convert one with .to('${a.dtype}')`,
+    });
+  }
+}
+
+/** A positive integer (or, with `min: 0`, non-negative) option value, or a ValueError naming it. */
+export function checkInt(op: string, name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) {
+    throw new ValueError(`${name} must be ${min === 0 ? 'a non-negative' : 'a positive'} integer, got ${v}`, { op });
+  }
+  return v;
+}
+
+/** `v` as a pair for 2-D ops: a number is used for both dimensions. */
+export function pair(op: string, name: string, v: number | readonly number[], min: number): [number, number] {
+  const arr = typeof v === 'number' ? [v, v] : [...v];
+  if (arr.length !== 2) {
+    throw new ValueError(`${name} must be a number or a pair of numbers, got [${arr.join(', ')}]`, { op });
+  }
+  return [checkInt(op, name, arr[0]!, min), checkInt(op, name, arr[1]!, min)];
+}

@@ -1,0 +1,506 @@
+/**
+ * Neural-network ops: convolution (im2col + GEMM), dropout, normalisation
+ * (layer, group, batch) and bilinear; pooling lives in pool.ts and is
+ * re-exported here. `nn.functional` is built
+ * on these; option bags use PyTorch's keyword names in camelCase.
+ */
+import { backend, type MatrixView } from '../backend/index.js';
+import type { Conv2dGeometry, Window2d } from '../backend/backend.js';
+import { record } from '../autograd/node.js';
+import { noGrad } from '../autograd/grad-mode.js';
+import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { alloc, rand } from '../tensor/creation.js';
+import { allocate } from '../tensor/dtype.js';
+import type { Generator } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkInt, checkOptions, dense, requireFloatArg, requireSameFloat } from './nn-util.js';
+
+// --- convolution ---------------------------------------------------------------
+
+/** Options of `conv2d` (PyTorch's keyword arguments). A number applies to both spatial dimensions. */
+export interface Conv2dOptions {
+  stride?: number | readonly [number, number];
+  /** Zero padding on each side, or `'valid'` (none) / `'same'` (output size = input size; stride 1 only). */
+  padding?: number | readonly [number, number] | 'valid' | 'same';
+  dilation?: number | readonly [number, number];
+  /** Split channels into this many independent groups (in and out channels must divide by it). */
+  groups?: number;
+}
+
+/** Options of `conv1d`. */
+export interface Conv1dOptions {
+  stride?: number | readonly [number];
+  padding?: number | readonly [number] | 'valid' | 'same';
+  dilation?: number | readonly [number];
+  groups?: number;
+}
+
+const CONV_KEYS = ['stride', 'padding', 'dilation', 'groups'];
+
+/** Splits `conv2d(x, w, bias, options)` / `conv2d(x, w, options)`. */
+function convArgs<O extends object>(bias: Tensor | null | undefined | O, options: O | undefined): [Tensor | null, O] {
+  if (bias instanceof Tensor) return [bias, options ?? ({} as O)];
+  if (bias === null || bias === undefined) return [null, options ?? ({} as O)];
+  return [null, bias];
+}
+
+function spatialList(op: string, name: string, v: number | readonly number[] | undefined, dflt: number, n: number, min: number): number[] {
+  if (v === undefined) return new Array<number>(n).fill(dflt);
+  const arr = typeof v === 'number' ? new Array<number>(n).fill(v) : [...v];
+  if (arr.length !== n) throw new ValueError(`${name} must be a number or a list of ${n}, got [${arr.join(', ')}]`, { op });
+  return arr.map((x) => checkInt(op, name, x, min));
+}
+
+/**
+ * The shared front of conv1d/conv2d: checks everything about the arguments
+ * (before anything is computed), and reduces the call to a batched 2-D
+ * convolution of `x4` `[N, C, H, W]` with `w4` `[O, C/groups, kH, kW]`.
+ */
+function convolution(
+  op: 'conv1d' | 'conv2d', input: Tensor, weight: Tensor, bias: Tensor | null,
+  options: Conv2dOptions | Conv1dOptions, spatial: 1 | 2,
+): Tensor {
+  checkOptions(op, options, CONV_KEYS);
+  requireFloatArg(input, op, 'input');
+  requireSameFloat(input, weight, op, 'input', 'weight');
+  if (bias !== null) requireSameFloat(input, bias, op, 'input', 'bias');
+  if (input.ndim !== spatial + 1 && input.ndim !== spatial + 2) {
+    throw new ShapeError(
+      `expected ${spatial + 1}D (unbatched) or ${spatial + 2}D (batched) input, but got input of size ${fmtShape(input.shape)}`,
+      { op },
+    );
+  }
+  if (weight.ndim !== spatial + 2) {
+    throw new ShapeError(
+      `weight must be ${spatial + 2}-D [outChannels, inChannels / groups, ${spatial === 2 ? 'kH, kW' : 'kernel'}], got ${fmtShape(weight.shape)}`,
+      { op },
+    );
+  }
+  const groups = checkInt(op, 'groups', options.groups ?? 1, 1);
+  const batched = input.ndim === spatial + 2;
+  const x = batched ? input : input.unsqueeze(0);
+  const outCh = weight.shape[0]!;
+  const inCh = x.shape[1]!;
+  if (outCh % groups !== 0) {
+    throw new ValueError(`out channels (weight.shape[0] = ${outCh}) must be divisible by groups (${groups})`, { op });
+  }
+  if (weight.shape[1]! * groups !== inCh) {
+    throw new ShapeError(
+      `given groups=${groups}, weight of size ${fmtShape(weight.shape)}, expected input ${fmtShape(input.shape)} to have ` +
+        `${weight.shape[1]! * groups} channels, but got ${inCh} channels instead`,
+      { op, hint: 'the input channel dimension is dim 1 (dim 0 when unbatched): [N, C, ...]' },
+    );
+  }
+  if (bias !== null && (bias.ndim !== 1 || bias.shape[0] !== outCh)) {
+    throw new ShapeError(`expected bias to be 1-D with ${outCh} elements, but got bias of size ${fmtShape(bias.shape)}`, { op });
+  }
+  const inSize = x.shape.slice(2);
+  const kernel = weight.shape.slice(2);
+  const stride = spatialList(op, 'stride', options.stride, 1, spatial, 1);
+  const dilation = spatialList(op, 'dilation', options.dilation, 1, spatial, 1);
+  const effKernel = kernel.map((k, i) => dilation[i]! * (k - 1) + 1);
+  let padBefore: number[];
+  let outSize: number[];
+  const padding = options.padding ?? 0;
+  if (padding === 'same' || padding === 'valid') {
+    if (padding === 'same' && stride.some((s) => s !== 1)) {
+      throw new ValueError("padding='same' is not supported for strided convolutions", { op, hint: 'use stride 1 or a numeric padding' });
+    }
+    // NOTE: 'same' pads dilation·(k-1) in total; when that is odd the extra
+    // row/column goes at the bottom/right, as PyTorch does.
+    padBefore = padding === 'same' ? effKernel.map((k) => Math.floor((k - 1) / 2)) : inSize.map(() => 0);
+    outSize = padding === 'same' ? [...inSize] : inSize.map((s, i) => s - effKernel[i]! + 1);
+  } else if (typeof padding === 'string') {
+    throw new ValueError(`invalid padding string '${String(padding)}'`, { op, hint: "use 'valid', 'same' or a number" });
+  } else {
+    padBefore = spatialList(op, 'padding', padding, 0, spatial, 0);
+    outSize = inSize.map((s, i) => Math.floor((s + 2 * padBefore[i]! - effKernel[i]!) / stride[i]!) + 1);
+  }
+  const padded = inSize.map((s, i) => s + (padding === 'same' ? effKernel[i]! - 1 : 2 * padBefore[i]!));
+  if (padded.some((p, i) => p < effKernel[i]!)) {
+    throw new ShapeError(
+      `calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${effKernel.join(' x ')}). ` +
+        `Kernel size can't be greater than actual input size`,
+      { op, hint: 'use a smaller kernel or dilation, more padding, or a larger input' },
+    );
+  }
+  // conv1d is conv2d over a height of 1.
+  const x4 = spatial === 1 ? x.unsqueeze(2) : x;
+  const w4 = spatial === 1 ? weight.unsqueeze(2) : weight;
+  const at = (a: number[], i: number, d: number): number => (spatial === 1 ? (i === 0 ? d : a[0]!) : a[i]!);
+  const win: Window2d = {
+    kernelH: w4.shape[2]!, kernelW: w4.shape[3]!,
+    strideH: at(stride, 0, 1), strideW: at(stride, 1, 1),
+    padH: at(padBefore, 0, 0), padW: at(padBefore, 1, 0),
+    dilationH: at(dilation, 0, 1), dilationW: at(dilation, 1, 1),
+  };
+  let y = conv2dCore(x4, w4, bias, win, at(outSize, 0, 1), at(outSize, 1, 1), groups);
+  if (spatial === 1) y = y.squeeze(2);
+  return batched ? y : y.squeeze(0);
+}
+
+function mv(data: Float32Array | Float64Array, offset: number, batchStride: number, rowStride: number, colStride: number): MatrixView {
+  return { data, offset, batchStride, rowStride, colStride };
+}
+
+/**
+ * The convolution itself, one recorded op. Forward: `cols = im2col(x)`
+ * `[N, C·kH·kW, L]`, then per group `out[n, g] = W[g] @ cols[n, g]` (bias
+ * pre-filled and accumulated onto). Backward: `dCols = W[g]ᵀ @ dOut[n, g]`
+ * folded back with col2im, `dW[g] = Σₙ dOut[n, g] @ cols[n, g]ᵀ`, `dBias = Σ dOut`.
+ */
+function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, outH: number, outW: number, groups: number): Tensor {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const o = w.shape[0]!;
+  const og = o / groups;
+  const kk = win.kernelH * win.kernelW;
+  const k = (c / groups) * kk; // GEMM inner size per group
+  const l = outH * outW;
+  const geom: Conv2dGeometry = { ...win, batch: n, channels: c, height: h, width: wd, outH, outW };
+  const dtype = x.dtype as 'float32' | 'float64';
+  const columns = (): Float32Array | Float64Array => {
+    const cols = allocate(dtype, n * c * kk * l);
+    backend().im2col(cols, dense(x), geom);
+    return cols;
+  };
+  const cols = columns();
+  const wData = dense(w) as Float32Array | Float64Array;
+  const out = alloc([n, o, outH, outW], dtype);
+  const od = out.storage.data as Float32Array | Float64Array;
+  if (bias !== null) {
+    // Broadcast bias[o] over [N, O, L] into `out`, which the GEMM then accumulates onto.
+    backend().copy({ data: od, offset: 0, strides: [o * l, l, 1] }, { data: bias.storage.data, offset: bias.offset, strides: [0, bias.strides[0]!, 0] }, [n, o, l]);
+  }
+  const acc = bias !== null;
+  if (groups === 1) {
+    backend().matmul(od, mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), n, o, l, k, acc);
+  } else {
+    for (let b = 0; b < n; b++) {
+      for (let g = 0; g < groups; g++) {
+        const dst = od.subarray((b * o + g * og) * l, (b * o + (g + 1) * og) * l);
+        backend().matmul(dst, mv(wData, g * og * k, 0, k, 1), mv(cols, (b * groups + g) * k * l, 0, l, 1), 1, og, l, k, acc);
+      }
+    }
+  }
+  return record(
+    out,
+    'ConvolutionBackward0',
+    [x, w, bias],
+    (grad) => {
+      const gd = dense(grad) as Float32Array | Float64Array;
+      const wNow = dense(w) as Float32Array | Float64Array;
+      let gx: Tensor | null = null;
+      let gw: Tensor | null = null;
+      if (x.requiresGrad) {
+        const dcols = allocate(dtype, n * c * kk * l);
+        if (groups === 1) {
+          backend().matmul(dcols, mv(wNow, 0, 0, 1, k), mv(gd, 0, o * l, l, 1), n, k, l, o);
+        } else {
+          for (let b = 0; b < n; b++) {
+            for (let g = 0; g < groups; g++) {
+              const dst = dcols.subarray((b * groups + g) * k * l, (b * groups + g + 1) * k * l);
+              backend().matmul(dst, mv(wNow, g * og * k, 0, 1, k), mv(gd, (b * o + g * og) * l, 0, l, 1), 1, k, l, og);
+            }
+          }
+        }
+        gx = alloc(x.shape, dtype);
+        backend().col2im(gx.storage.data, dcols, geom);
+      }
+      if (w.requiresGrad) {
+        const colsNow = columns();
+        gw = alloc(w.shape, dtype);
+        const gwd = gw.storage.data as Float32Array | Float64Array;
+        for (let g = 0; g < groups; g++) {
+          const dst = gwd.subarray(g * og * k, (g + 1) * og * k);
+          for (let b = 0; b < n; b++) {
+            backend().matmul(dst, mv(gd, (b * o + g * og) * l, 0, l, 1), mv(colsNow, (b * groups + g) * k * l, 0, 1, l), 1, og, k, l, b > 0);
+          }
+        }
+      }
+      const gb = bias !== null && bias.requiresGrad ? grad.sum([0, 2, 3]) : null;
+      return [gx, gw, gb];
+    },
+    [x, w],
+  );
+}
+
+/**
+ * 2-D convolution (cross-correlation, as PyTorch) of `input` `[N, C, H, W]`
+ * (or unbatched `[C, H, W]`) with `weight` `[O, C / groups, kH, kW]`, plus
+ * `bias` `[O]`. The bias may be omitted: `conv2d(x, w, { padding: 1 })`.
+ *
+ * ```ts
+ * const y = kd.conv2d(kd.randn([8, 3, 32, 32]), kd.randn([16, 3, 3, 3]), null, { padding: 1 }); // [8, 16, 32, 32]
+ * ```
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv2dOptions): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, options: Conv2dOptions): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null | Conv2dOptions, options?: Conv2dOptions): Tensor {
+  const [b, o] = convArgs(bias, options);
+  return convolution('conv2d', input, weight, b, o, 2);
+}
+
+/**
+ * 1-D convolution of `input` `[N, C, L]` (or `[C, L]`) with `weight`
+ * `[O, C / groups, k]`, plus `bias` `[O]`.
+ *
+ * ```ts
+ * const y = kd.conv1d(kd.randn([4, 2, 10]), kd.randn([6, 2, 3]), { stride: 2 }); // [4, 6, 4]
+ * ```
+ */
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: Conv1dOptions): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, options: Conv1dOptions): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | Conv1dOptions, options?: Conv1dOptions): Tensor {
+  const [b, o] = convArgs(bias, options);
+  return convolution('conv1d', input, weight, b, o, 1);
+}
+
+// --- pooling (ops/pool.ts; re-exported so nn.functional finds every nn op here) ---
+
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
+export type { MaxPool2dOptions, AvgPool2dOptions } from './pool.js';
+
+// --- dropout ---------------------------------------------------------------------
+
+/** Options of `dropout`. */
+export interface DropoutOptions {
+  /** Probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Only drop in training (default true, as `F.dropout`); in eval the input is returned unchanged. */
+  training?: boolean;
+  /** The random stream to draw from (default: the global one `manualSeed` seeds). */
+  generator?: Generator;
+}
+
+/**
+ * Zeroes each element with probability `p` and scales the survivors by
+ * `1 / (1 - p)` (inverted dropout, as PyTorch), so the expected value is
+ * unchanged and evaluation needs no rescaling.
+ *
+ * ```ts
+ * const y = kd.dropout(x, 0.2);                          // training
+ * const z = kd.dropout(x, { p: 0.2, training: false });  // returns x
+ * ```
+ */
+export function dropout(input: Tensor, p?: number | DropoutOptions, options: DropoutOptions = {}): Tensor {
+  const opts = typeof p === 'object' ? p : { ...options, p: p ?? options.p };
+  checkOptions('dropout', opts, ['p', 'training', 'generator']);
+  const prob = opts.p ?? 0.5;
+  if (typeof prob !== 'number' || !(prob >= 0 && prob <= 1)) {
+    throw new ValueError(`dropout probability has to be between 0 and 1, but got ${prob}`, { op: 'dropout' });
+  }
+  requireFloatArg(input, 'dropout', 'input');
+  // NOTE: like PyTorch, eval mode and p = 0 return the input itself, not a copy.
+  if (!(opts.training ?? true) || prob === 0) return input;
+  if (prob === 1) return input.mul(0);
+  // NOTE: keep an element when u < 1 - p for u uniform in [0, 1): a Bernoulli(1 - p) draw.
+  const u = rand(input.shape, { dtype: input.dtype, generator: opts.generator });
+  const mask = noGrad(() => u.lt(1 - prob).where(1 / (1 - prob), 0));
+  return input.mul(mask);
+}
+
+// --- normalisation ---------------------------------------------------------------
+
+/** Options of `layerNorm` and `groupNorm`: the affine parameters and the variance epsilon. */
+export interface NormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+/** Options of `batchNorm`. */
+export interface BatchNormOptions extends NormOptions {
+  /** Use batch statistics and update the running ones (default false, as `F.batch_norm`). */
+  training?: boolean;
+  /** Weight of the new batch statistic in the running average (default 0.1). */
+  momentum?: number;
+}
+
+/** `(x - mean) / sqrt(var + eps)` over `dims` (biased variance), with autograd through the composition. */
+function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; var: Tensor } {
+  const mean = x.mean(dims, { keepdim: true });
+  const xc = x.sub(mean);
+  // NOTE: the biased variance (divide by n), as PyTorch's normalisation layers use for the output.
+  const variance = xc.mul(xc).mean(dims, { keepdim: true });
+  return { y: xc.mul(variance.add(eps).rsqrt()), mean, var: variance };
+}
+
+function checkAffine(op: string, input: Tensor, t: Tensor | null | undefined, name: string, shape: readonly number[]): Tensor | null {
+  if (t === undefined || t === null) return null;
+  requireSameFloat(input, t, op, 'input', name);
+  if (t.ndim !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    throw new ShapeError(`expected ${name} of shape ${fmtShape(shape)}, got ${fmtShape(t.shape)}`, { op });
+  }
+  return t;
+}
+
+function checkEps(op: string, eps: number): number {
+  if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`eps must be a non-negative number, got ${eps}`, { op });
+  return eps;
+}
+
+/**
+ * Layer normalisation over the last `normalizedShape.length` dimensions, then
+ * `· weight + bias` (both of `normalizedShape`) when given.
+ *
+ * ```ts
+ * kd.layerNorm(x, [x.shape[x.ndim - 1]!], { weight: gamma, bias: beta });
+ * ```
+ */
+export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], options: NormOptions = {}): Tensor {
+  const op = 'layerNorm';
+  checkOptions(op, options, ['weight', 'bias', 'eps']);
+  requireFloatArg(input, op, 'input');
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+  const k = ns.length;
+  if (k === 0 || input.ndim < k || input.shape.slice(input.ndim - k).some((d, i) => d !== ns[i])) {
+    throw new ShapeError(
+      `given normalizedShape=${fmtShape(ns)}, expected input with shape [*, ${ns.join(', ')}], but got input of size ${fmtShape(input.shape)}`,
+      { op },
+    );
+  }
+  const weight = checkAffine(op, input, options.weight, 'weight', ns);
+  const bias = checkAffine(op, input, options.bias, 'bias', ns);
+  const eps = checkEps(op, options.eps ?? 1e-5);
+  let y = standardize(input, ns.map((_, i) => input.ndim - k + i), eps).y;
+  if (weight) y = y.mul(weight);
+  if (bias) y = y.add(bias);
+  return y;
+}
+
+/** `[1, C, 1, …]`: a per-channel tensor shaped to broadcast over `[N, C, *]`. */
+function perChannel(t: Tensor, ndim: number): Tensor {
+  return t.reshape([1, t.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
+}
+
+/**
+ * Group normalisation: the `C` channels of `[N, C, *]` are split into
+ * `numGroups` groups, each normalised over its channels and positions, then
+ * `· weight + bias` (both `[C]`) when given.
+ *
+ * ```ts
+ * kd.groupNorm(kd.randn([2, 6, 4, 4]), 3);
+ * ```
+ */
+export function groupNorm(input: Tensor, numGroups: number, options: NormOptions = {}): Tensor {
+  const op = 'groupNorm';
+  checkOptions(op, options, ['weight', 'bias', 'eps']);
+  requireFloatArg(input, op, 'input');
+  if (input.ndim < 2) throw new ShapeError(`expected input of at least 2 dimensions [N, C, *], got ${fmtShape(input.shape)}`, { op });
+  const c = input.shape[1]!;
+  checkInt(op, 'numGroups', numGroups, 1);
+  if (c % numGroups !== 0) {
+    throw new ValueError(`expected the number of channels in input to be divisible by numGroups, but got input of shape ${fmtShape(input.shape)} and numGroups=${numGroups}`, { op });
+  }
+  const weight = checkAffine(op, input, options.weight, 'weight', [c]);
+  const bias = checkAffine(op, input, options.bias, 'bias', [c]);
+  const eps = checkEps(op, options.eps ?? 1e-5);
+  const n = input.shape[0]!;
+  let y = standardize(input.reshape([n, numGroups, -1]), [2], eps).y.reshape(input.shape);
+  if (weight) y = y.mul(perChannel(weight, input.ndim));
+  if (bias) y = y.add(perChannel(bias, input.ndim));
+  return y;
+}
+
+/**
+ * Batch normalisation of `[N, C, *]` per channel. In training it normalises
+ * with the batch statistics and updates `runningMean`/`runningVar` in place
+ * (`running = (1 - momentum)·running + momentum·batch`, with the unbiased
+ * batch variance, as PyTorch); in eval it uses the running statistics.
+ *
+ * ```ts
+ * const y = kd.batchNorm(x, runningMean, runningVar, { weight, bias, training: true });
+ * ```
+ */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+  const op = 'batchNorm';
+  checkOptions(op, options, ['weight', 'bias', 'eps', 'training', 'momentum']);
+  requireFloatArg(input, op, 'input');
+  if (input.ndim < 2) throw new ShapeError(`expected input of at least 2 dimensions [N, C, *], got ${fmtShape(input.shape)}`, { op });
+  const c = input.shape[1]!;
+  const training = options.training ?? false;
+  const momentum = options.momentum ?? 0.1;
+  if (typeof momentum !== 'number' || !(momentum >= 0 && momentum <= 1)) {
+    throw new ValueError(`momentum must be in [0, 1], got ${momentum}`, { op });
+  }
+  const eps = checkEps(op, options.eps ?? 1e-5);
+  for (const [t, name] of [[runningMean, 'runningMean'], [runningVar, 'runningVar']] as const) {
+    if (t === null) continue;
+    requireFloatArg(t, op, name);
+    if (t.ndim !== 1 || t.shape[0] !== c) {
+      throw new ShapeError(`expected ${name} of shape [${c}] (one per channel of input ${fmtShape(input.shape)}), got ${fmtShape(t.shape)}`, { op });
+    }
+  }
+  if ((runningMean === null) !== (runningVar === null)) {
+    throw new ValueError('runningMean and runningVar must both be given or both be null', { op });
+  }
+  if (!training && (runningMean === null || runningVar === null)) {
+    throw new ValueError('runningMean and runningVar must be defined in evaluation mode', { op, hint: 'pass the running statistics, or training: true' });
+  }
+  const weight = checkAffine(op, input, options.weight, 'weight', [c]);
+  const bias = checkAffine(op, input, options.bias, 'bias', [c]);
+  const count = input.numel / c;
+  if (training && count <= 1) {
+    throw new ValueError(`expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`, { op });
+  }
+  let y: Tensor;
+  if (training) {
+    const dims = [0, ...input.shape.slice(2).map((_, i) => i + 2)];
+    const stats = standardize(input, dims, eps);
+    y = stats.y;
+    if (runningMean !== null && runningVar !== null) {
+      noGrad(() => {
+        // NOTE: the running variance uses the unbiased batch variance (n / (n - 1)), while the output used the biased one.
+        const mean = stats.mean.detach().reshape([c]);
+        const unbiased = stats.var.detach().reshape([c]).mul(count / (count - 1));
+        runningMean.mul_(1 - momentum).add_(mean.mul(momentum));
+        runningVar.mul_(1 - momentum).add_(unbiased.mul(momentum));
+      });
+    }
+  } else {
+    const rm = perChannel(runningMean!, input.ndim);
+    const rv = perChannel(runningVar!, input.ndim);
+    y = input.sub(rm).mul(rv.add(eps).rsqrt());
+  }
+  if (weight) y = y.mul(perChannel(weight, input.ndim));
+  if (bias) y = y.add(perChannel(bias, input.ndim));
+  return y;
+}
+
+// --- bilinear --------------------------------------------------------------------
+
+/**
+ * `y[..., o] = Σᵢⱼ x1[..., i] · weight[o, i, j] · x2[..., j] + bias[o]`, with
+ * `x1` `[*, in1]`, `x2` `[*, in2]` (same leading dimensions) and `weight`
+ * `[out, in1, in2]`.
+ *
+ * ```ts
+ * kd.bilinear(kd.randn([5, 3]), kd.randn([5, 4]), kd.randn([2, 3, 4])); // [5, 2]
+ * ```
+ */
+export function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  const op = 'bilinear';
+  requireSameFloat(input1, input2, op, 'input1', 'input2');
+  requireSameFloat(input1, weight, op, 'input1', 'weight');
+  if (weight.ndim !== 3) throw new ShapeError(`weight must be 3-D [out, in1, in2], got ${fmtShape(weight.shape)}`, { op });
+  const [out, in1, in2] = weight.shape as [number, number, number];
+  if (input1.ndim === 0 || input1.shape[input1.ndim - 1] !== in1 || input2.ndim === 0 || input2.shape[input2.ndim - 1] !== in2) {
+    throw new ShapeError(
+      `inputs of size ${fmtShape(input1.shape)} and ${fmtShape(input2.shape)} do not fit weight ${fmtShape(weight.shape)}: ` +
+        `the last dimensions must be ${in1} and ${in2}`,
+      { op },
+    );
+  }
+  const lead = input1.shape.slice(0, -1);
+  if (lead.length !== input2.ndim - 1 || lead.some((d, i) => d !== input2.shape[i])) {
+    throw new ShapeError(`input batch dimensions do not match: got ${fmtShape(input1.shape.slice(0, -1))} and ${fmtShape(input2.shape.slice(0, -1))}`, { op });
+  }
+  const b = checkAffine(op, input1, bias, 'bias', [out]);
+  const x1 = input1.reshape([-1, in1]);
+  const x2 = input2.reshape([-1, in2]);
+  // (x1 @ W viewed as [in1, out·in2]) gives Σᵢ x1ᵢ·W[o, i, j] for every (o, j); then contract j with x2.
+  const t = x1.matmul(weight.permute(1, 0, 2).reshape([in1, out * in2])).reshape([-1, out, in2]);
+  let y = t.mul(x2.unsqueeze(1)).sum(2);
+  if (b) y = y.add(b);
+  return y.reshape([...lead, out]);
+}
