@@ -1,14 +1,18 @@
 import { AutogradError, fmtShape, InternalError, ShapeError } from '../errors.js';
 import type { BackwardOptions } from '../tensor/methods.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { GradNode } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { onesLike } from '../tensor/creation.js';
 import { noGrad } from './grad-mode.js';
 
+/** A vertex of the backward graph: a recorded op, or a leaf tensor that requires grad. */
+type Vertex = GradNode | Tensor;
+
 /**
  * Runs backpropagation from `root`: walks the recorded graph in reverse
- * topological order, sums the gradients reaching each tensor, and
- * accumulates them into `.grad` of leaves that require grad (and of non-leaf
- * tensors that asked with `retainGrad()`).
+ * topological order, sums the gradients reaching each node, and accumulates
+ * them into `.grad` of leaves that require grad (and of non-leaf tensors
+ * that asked with `retainGrad()`).
  */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
@@ -27,6 +31,9 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     }
     seed = onesLike(root);
   } else {
+    if (!(gradient instanceof Tensor)) {
+      throw new AutogradError(`gradient must be a Tensor, got ${typeof gradient}`, { op: 'backward' });
+    }
     if (gradient.shape.length !== root.shape.length || gradient.shape.some((d, i) => d !== root.shape[i])) {
       throw new ShapeError(`gradient has shape ${fmtShape(gradient.shape)}, but the output has shape ${fmtShape(root.shape)}`, {
         op: 'backward',
@@ -35,35 +42,37 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
     seed = gradient.dtype === root.dtype ? gradient.detach() : noGrad(() => gradient.to(root.dtype));
   }
 
-  const order = topologicalOrder(root);
-  const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const start: Vertex = root.gradFn ?? root;
+  const order = topologicalOrder(start);
+  const grads = new Map<Vertex, Tensor>([[start, seed]]);
   const retain = options.retainGraph ?? false;
 
   noGrad(() => {
-    for (const t of order) {
-      const g = grads.get(t);
-      grads.delete(t);
-      const fn = t.gradFn;
-      if (fn === null) {
-        if (g !== undefined) accumulate(t, g);
+    for (const v of order) {
+      const g = grads.get(v);
+      grads.delete(v);
+      if (v instanceof Tensor) {
+        if (g !== undefined) accumulate(v, g);
         continue;
       }
       if (g === undefined) {
-        if (!retain) fn.release();
+        if (!retain) v.release();
         continue;
       }
-      if (t.retainsGrad) accumulate(t, g);
-      const inputGrads = fn.apply(g);
-      if (!retain) fn.release();
-      fn.inputs.forEach((input, i) => {
+      if (v.retainedBy !== null) accumulate(v.retainedBy, g);
+      const inputGrads = v.apply(g);
+      if (!retain) v.release();
+      for (let i = 0; i < v.next.length; i++) {
+        const target = v.next[i];
         const gi = inputGrads[i];
-        if (input === null || gi === null || gi === undefined) return;
+        if (target === null || target === undefined || gi === null || gi === undefined) continue;
+        const input = v.inputs[i]!;
         if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
-          throw new InternalError(`${fn.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)}`);
+          throw new InternalError(`${v.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)}`);
         }
-        const prev = grads.get(input);
-        grads.set(input, prev === undefined ? gi : prev.add(gi));
-      });
+        const prev = grads.get(target);
+        grads.set(target, prev === undefined ? gi : prev.add(gi));
+      }
     }
   });
 }
@@ -78,26 +87,25 @@ function accumulate(t: Tensor, g: Tensor): void {
   }
 }
 
-/** Tensors reachable from `root` through grad functions, each before the tensors it was computed from. */
-function topologicalOrder(root: Tensor): Tensor[] {
-  const post: Tensor[] = [];
-  const visited = new Set<Tensor>();
+/** Vertices reachable from `start`, each before the vertices it sends gradients to. */
+function topologicalOrder(start: Vertex): Vertex[] {
+  const post: Vertex[] = [];
+  const visited = new Set<Vertex>([start]);
   // Iterative DFS: deep graphs (long RNN-style chains) must not overflow the stack.
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
+  const stack: [Vertex, number][] = [[start, 0]];
   while (stack.length > 0) {
     const top = stack[stack.length - 1]!;
-    const [t, i] = top;
-    const inputs = t.gradFn?.inputs ?? [];
-    if (i < inputs.length) {
+    const [v, i] = top;
+    const next = v instanceof Tensor ? [] : v.next;
+    if (i < next.length) {
       top[1] = i + 1;
-      const child = inputs[i];
+      const child = next[i];
       if (child && !visited.has(child)) {
         visited.add(child);
         stack.push([child, 0]);
       }
     } else {
-      post.push(t);
+      post.push(v);
       stack.pop();
     }
   }

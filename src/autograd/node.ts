@@ -1,5 +1,5 @@
 import { AutogradError, fmtShape } from '../errors.js';
-import type { GradNode, Tensor } from '../tensor/tensor.js';
+import type { GradNode, Storage, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 
 export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
@@ -11,9 +11,12 @@ export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
  * gradient.
  */
 export class Node implements GradNode {
+  readonly next: readonly (GradNode | Tensor | null)[];
+  retainedBy: Tensor | null = null;
   private fn: BackwardFn | null;
   private readonly savedVersions: number[];
 
+  /** `inputs`: the op's inputs, `null` for those that need no gradient (`record` does that mapping). */
   constructor(
     readonly name: string,
     readonly inputs: readonly (Tensor | null)[],
@@ -22,6 +25,7 @@ export class Node implements GradNode {
   ) {
     this.fn = fn;
     this.savedVersions = saved.map((t) => t.version);
+    this.next = inputs.map((t) => (t === null ? null : t.gradFn ?? t));
   }
 
   apply(gradOutput: Tensor): (Tensor | null)[] {
@@ -49,6 +53,11 @@ export class Node implements GradNode {
 
   release(): void {
     this.fn = null;
+  }
+
+  /** Whether this node saved a tensor that lives in `storage` (in-place ops check this before overwriting it). */
+  savesStorage(storage: Storage): boolean {
+    return this.saved.some((t) => t.storage === storage);
   }
 }
 

@@ -5,9 +5,9 @@
  */
 import { backend, type StridedView } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
-import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentTypeError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { alloc, scalarTensor } from '../tensor/creation.js';
-import { isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
+import { isFloating, promoteTypes, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -44,15 +44,21 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
 }
 
 /**
- * The tensor form of an operand: a number becomes a 0-d tensor of `like`'s
- * dtype (or float32 when `like` is an integer tensor and the number is not an
- * integer — PyTorch's rule for Python scalars).
+ * The tensor form of an operand: a number becomes a 0-d tensor. Against a
+ * float tensor it takes that tensor's dtype; against an int32 or bool tensor
+ * it is int32 when integer-valued and float32 otherwise (PyTorch's rule for
+ * Python scalars: `int32 + 2.5` is float32, `bool + 1` is an integer).
+ *
+ * NOTE: deliberate difference from PyTorch: JavaScript has one number type,
+ * so `2.0` counts as an integer (`intTensor.add(2.0)` stays int32, where
+ * PyTorch's `t + 2.0` gives float32).
  */
 export function asTensor(x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
-  let dtype: DType = like.dtype;
-  if (!isFloating(dtype) && !Number.isInteger(x)) dtype = 'float32';
-  if (dtype === 'bool' && x !== 0 && x !== 1) dtype = 'int32';
+  if (typeof x !== 'number') {
+    throw new ArgumentTypeError(`expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`, { hint: 'wrap values with kd.tensor(...)' });
+  }
+  const dtype: DType = isFloating(like.dtype) ? like.dtype : Number.isInteger(x) ? 'int32' : 'float32';
   return scalarTensor(x, dtype);
 }
 
@@ -113,4 +119,32 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
   let r = dims.length > 0 ? g.sum(dims, { keepdim: true }) : g;
   if (lead > 0) r = r.reshape([...shape]);
   return r;
+}
+
+/** `t` itself when contiguous, otherwise a contiguous copy (no autograd: for feeding kernels). */
+export function contiguousRaw(t: Tensor): Tensor {
+  if (t.isContiguous()) return t;
+  const out = alloc(t.shape, t.dtype);
+  backend().copy(view(out), view(t), t.shape);
+  return out;
+}
+
+/** The elements of `t` as a contiguous typed array starting at index 0 (a subarray, no copy, when `t` is contiguous). */
+export function flatData(t: Tensor): TypedArray {
+  const c = contiguousRaw(t);
+  return c.storage.data.subarray(c.offset, c.offset + c.numel);
+}
+
+/** Product of `shape[from, to)`. */
+export function prodOf(shape: readonly number[], from = 0, to = shape.length): number {
+  let n = 1;
+  for (let i = from; i < to; i++) n *= shape[i]!;
+  return n;
+}
+
+/** A fresh contiguous copy of `t` (no autograd). */
+export function copyRaw(t: Tensor): Tensor {
+  const out = alloc(t.shape, t.dtype);
+  backend().copy(view(out), view(t), t.shape);
+  return out;
 }

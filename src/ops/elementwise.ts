@@ -6,7 +6,7 @@
 import { backend } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { DTypeError, ValueError } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
@@ -27,7 +27,7 @@ function binaryOp(
   aIn: Tensor,
   bIn: TensorLike,
   backward: ((g: Tensor, a: Tensor, b: Tensor, out: Tensor) => GradPair) | null,
-  save: 'inputs' | 'output' | 'none' | 'crossed' = 'inputs',
+  save: 'inputs' | 'output' | 'all' | 'none' | 'crossed' = 'inputs',
 ): Tensor {
   const bT = asTensor(bIn, aIn);
   const dtype = resultType(aIn, bT);
@@ -40,6 +40,7 @@ function binaryOp(
   const saved =
     save === 'inputs' ? [a, b]
     : save === 'output' ? [out]
+    : save === 'all' ? [a, b, out]
     : save === 'crossed' ? [...(aIn.requiresGrad ? [b] : []), ...(bT.requiresGrad ? [a] : [])]
     : [];
   return record(
@@ -54,27 +55,58 @@ function binaryOp(
   );
 }
 
-/** A unary op on floats (ints are promoted to float32, as PyTorch does for exp/log/…). */
+type Saved = 'input' | 'output' | 'both' | 'none';
+
+function savedOf(save: Saved, x: Tensor, out: Tensor): Tensor[] {
+  return save === 'input' ? [x] : save === 'output' ? [out] : save === 'both' ? [x, out] : [];
+}
+
+/**
+ * A unary op that computes in floating point: int32/bool inputs give float32,
+ * as PyTorch's exp/log/sigmoid… do. `save` names what `backward` reads, so
+ * that in-place changes to exactly those tensors are caught.
+ */
 function unaryFloat(
   name: string,
   kernel: UnaryOp,
   x: Tensor,
   backward: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
+  save: Saved,
   params?: readonly number[],
 ): Tensor {
   const xf = isFloating(x.dtype) ? x : castRaw(x, 'float32');
   const out = runUnary(kernel, xf, xf.dtype, params);
-  return record(out, `${capitalize(name)}Backward0`, [x], (g) => [backward(g, xf, out)], [xf, out]);
+  return record(out, `${capitalize(name)}Backward0`, [x], (g) => [backward(g, xf, out)], savedOf(save, xf, out));
 }
 
-/** A unary op that keeps integer dtypes (neg, abs, relu …). */
-function unarySame(name: string, kernel: UnaryOp, x: Tensor, backward: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null, params?: readonly number[]): Tensor {
-  if (x.dtype === 'bool' && kernel !== 'logicalNot') {
-    throw new DTypeError(`not supported for bool tensors`, { op: name, hint: 'convert with .int() or .float() first' });
+/** A unary activation PyTorch only implements for floating point (gelu, silu, softplus, leakyRelu). */
+function unaryFloatOnly(
+  name: string,
+  kernel: UnaryOp,
+  x: Tensor,
+  backward: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
+  save: Saved,
+  params?: readonly number[],
+): Tensor {
+  requireFloat(x, name);
+  return unaryFloat(name, kernel, x, backward, save, params);
+}
+
+/** A unary op that keeps integer dtypes (neg, abs, relu …); bool is refused. */
+function unarySame(
+  name: string,
+  kernel: UnaryOp,
+  x: Tensor,
+  backward: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | null,
+  save: Saved,
+  params?: readonly number[],
+): Tensor {
+  if (x.dtype === 'bool') {
+    throw new DTypeError('not supported for bool tensors', { op: name, hint: 'convert it with .int() or .float() first' });
   }
   const out = runUnary(kernel, x, x.dtype, params);
   if (backward === null) return out;
-  return record(out, `${capitalize(name)}Backward0`, [x], (g) => [backward(g, x, out)], [x, out]);
+  return record(out, `${capitalize(name)}Backward0`, [x], (g) => [backward(g, x, out)], savedOf(save, x, out));
 }
 
 function capitalize(s: string): string {
@@ -83,187 +115,233 @@ function capitalize(s: string): string {
 
 // --- arithmetic --------------------------------------------------------------
 
+/** `a + alpha·b`, broadcasting. Two bool tensors give their logical or, as in PyTorch. */
 export function add(a: Tensor, b: TensorLike, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
   if (alpha !== 1) return add(a, mul(asTensor(b, a), alpha));
-  return binaryOp('add', 'add', a, b, (g) => [g, g], 'none');
+  const bT = asTensor(b, a);
+  // NOTE: bool + bool stays bool (true + true is true); the add kernel would write 2 into the bool storage.
+  if (a.dtype === 'bool' && bT.dtype === 'bool') return compare('add', 'logicalOr', a, bT);
+  return binaryOp('add', 'add', a, bT, (g) => [g, g], 'none');
 }
 
+/** `a - alpha·b`, broadcasting. */
 export function sub(a: Tensor, b: TensorLike, options: { alpha?: number } = {}): Tensor {
+  const bT = asTensor(b, a);
+  if (a.dtype === 'bool' && bT.dtype === 'bool') {
+    throw new DTypeError('subtraction with two bool tensors is not supported', { op: 'sub', hint: 'use logicalXor, or convert with .int()' });
+  }
   const alpha = options.alpha ?? 1;
-  if (alpha !== 1) return sub(a, mul(asTensor(b, a), alpha));
-  if (a.dtype === 'bool') throw new DTypeError('subtraction with two bool tensors is not supported', { op: 'sub', hint: 'use logicalXor' });
-  return binaryOp('sub', 'sub', a, b, (g) => [g, g.neg()], 'none');
+  if (alpha !== 1) return sub(a, mul(bT, alpha));
+  return binaryOp('sub', 'sub', a, bT, (g) => [g, g.neg()], 'none');
 }
 
+/** `a · b`, broadcasting. */
 export function mul(a: Tensor, b: TensorLike): Tensor {
   return binaryOp('mul', 'mul', a, b, (g, x, y) => [g.mul(y), g.mul(x)], 'crossed');
 }
 
+/** True division `a / b` (PyTorch's `/`): integer and bool operands give float32. */
 export function div(a: Tensor, b: TensorLike): Tensor {
-  // NOTE: true division, as PyTorch's `/`: integer operands give float32.
+  const bT = asTensor(b, a);
   let aa = a;
-  let bb = asTensor(b, a);
-  if (!isFloating(resultType(aa, bb))) {
-    aa = castRaw(aa, 'float32');
-    bb = castRaw(bb, 'float32');
-    if (a.requiresGrad || bb.requiresGrad) throw new DTypeError('integer tensors cannot require grad', { op: 'div' });
+  let bb = bT;
+  if (!isFloating(resultType(a, bT))) {
+    aa = castRaw(a, 'float32');
+    bb = castRaw(bT, 'float32');
   }
-  return binaryOp('div', 'div', aa, bb, (g, x, y, out) => [g.div(y), g.mul(out).div(y).neg()], 'inputs');
+  // d/db (a/b) = -a/b², from the saved inputs (not the output, which may later be modified in place).
+  return binaryOp('div', 'div', aa, bb, (g, x, y) => [g.div(y), g.mul(x).div(y).div(y).neg()], 'inputs');
 }
 
+/** `a ** exponent`, broadcasting. Integer tensors to negative integer powers are refused, as in PyTorch. */
 export function pow(a: Tensor, exponent: TensorLike): Tensor {
+  if (!isFloating(a.dtype)) {
+    const negative = typeof exponent === 'number' ? exponent < 0 && Number.isInteger(exponent) : !isFloating(exponent.dtype) && exponent.lt(0).any().item() !== 0;
+    if (negative) {
+      throw new DTypeError('integers to negative integer powers are not allowed', { op: 'pow', hint: 'convert the base with .float() first' });
+    }
+  }
   if (typeof exponent === 'number') {
     const e = exponent;
     return binaryOp('pow', 'pow', a, e, (g, x) => {
       // NOTE: d/dx x^0 is 0 everywhere (also at x = 0, where e·x^(e-1) would be 0·inf).
       if (e === 0) return [g.mul(0), null];
       return [g.mul(x.pow(e - 1).mul(e)), null];
-    });
+    }, 'inputs');
   }
   return binaryOp('pow', 'pow', a, exponent, (g, x, y, out) => {
-    const gx = g.mul(y).mul(x.pow(y.sub(1)));
+    // NOTE: the x-gradient is 0 where y == 0 (PyTorch's pow_backward_self), not 0·x^-1 = NaN at x = 0.
+    const gx = y.eq(0).where(0, g.mul(y).mul(x.pow(y.sub(1))));
     // NOTE: d/dy x^y = x^y·log x; PyTorch defines it as 0 where x == 0 and y >= 0, instead of NaN.
-    const logx = x.log();
-    const safeLog = x.eq(0).logicalAnd(y.ge(0)).where(0, logx);
+    const safeLog = x.eq(0).logicalAnd(y.ge(0)).where(0, x.log());
     return [gx, g.mul(out).mul(safeLog)];
-  });
+  }, 'all');
 }
 
+/** `-x`; bool tensors are refused (use logicalNot). */
 export function neg(x: Tensor): Tensor {
-  return unarySame('neg', 'neg', x, (g) => g.neg());
+  return unarySame('neg', 'neg', x, (g) => g.neg(), 'none');
 }
 
+/** `e^x`; int32/bool give float32. */
 export function exp(x: Tensor): Tensor {
-  return unaryFloat('exp', 'exp', x, (g, _x, out) => g.mul(out));
+  return unaryFloat('exp', 'exp', x, (g, _x, out) => g.mul(out), 'output');
 }
 
+/** Natural logarithm; int32/bool give float32. */
 export function log(x: Tensor): Tensor {
-  return unaryFloat('log', 'log', x, (g, xf) => g.div(xf));
+  return unaryFloat('log', 'log', x, (g, xf) => g.div(xf), 'input');
 }
 
+/** Square root; int32/bool give float32. */
 export function sqrt(x: Tensor): Tensor {
-  return unaryFloat('sqrt', 'sqrt', x, (g, _x, out) => g.div(out.mul(2)));
+  return unaryFloat('sqrt', 'sqrt', x, (g, _x, out) => g.div(out.mul(2)), 'output');
 }
 
+/** `1 / sqrt(x)`; int32/bool give float32. */
 export function rsqrt(x: Tensor): Tensor {
   // d/dx x^(-1/2) = -1/2 · x^(-3/2) = -1/2 · out³
-  return unaryFloat('rsqrt', 'rsqrt', x, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5));
+  return unaryFloat('rsqrt', 'rsqrt', x, (g, _x, out) => g.mul(out.pow(3)).mul(-0.5), 'output');
 }
 
+/** `|x|`, keeping integer dtypes. */
 export function abs(x: Tensor): Tensor {
   // NOTE: the gradient of |x| at 0 is 0 (sign(0) = 0), as in PyTorch.
-  return unarySame('abs', 'abs', x, (g, xs) => g.mul(xs.sign()));
+  return unarySame('abs', 'abs', x, (g, xs) => g.mul(xs.sign()), 'input');
 }
 
+/** -1, 0 or 1 by the sign of each element (bool stays bool, as in PyTorch). Its gradient is 0. */
 export function sign(x: Tensor): Tensor {
-  return unarySame('sign', 'sign', x, (g) => g.mul(0));
+  if (x.dtype === 'bool') return castRaw(castRaw(x, 'int32'), 'bool');
+  return unarySame('sign', 'sign', x, (g) => g.mul(0), 'none');
 }
 
+/** `1 / x`; int32/bool give float32. */
 export function reciprocal(x: Tensor): Tensor {
-  return unaryFloat('reciprocal', 'reciprocal', x, (g, _x, out) => g.mul(out.square()).neg());
+  return unaryFloat('reciprocal', 'reciprocal', x, (g, _x, out) => g.mul(out.square()).neg(), 'output');
 }
 
+/** `x²`; bool gives int32 (PyTorch: int64). */
 export function square(x: Tensor): Tensor {
-  return unarySame('square', 'square', x, (g, xs) => g.mul(xs).mul(2));
+  const xs = x.dtype === 'bool' ? castRaw(x, 'int32') : x;
+  // NOTE: recorded as PowBackward0, as PyTorch's square is pow(x, 2).
+  const out = runUnary('square', xs);
+  return record(out, 'PowBackward0', [x], (g) => [g.mul(xs).mul(2)], [xs]);
 }
 
+/** Sine (radians); int32/bool give float32. */
 export function sin(x: Tensor): Tensor {
-  return unaryFloat('sin', 'sin', x, (g, xf) => g.mul(xf.cos()));
+  return unaryFloat('sin', 'sin', x, (g, xf) => g.mul(xf.cos()), 'input');
 }
 
+/** Cosine (radians); int32/bool give float32. */
 export function cos(x: Tensor): Tensor {
-  return unaryFloat('cos', 'cos', x, (g, xf) => g.mul(xf.sin()).neg());
+  return unaryFloat('cos', 'cos', x, (g, xf) => g.mul(xf.sin()).neg(), 'input');
 }
 
+/**
+ * Limits every element to `[min, max]` (either may be null). An integer
+ * tensor with a non-integer bound gives float32, as in PyTorch.
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new ValueError('at least one of min or max must not be null', { op: 'clamp' });
   }
+  if (x.dtype === 'bool') throw new DTypeError('not supported for bool tensors', { op: 'clamp', hint: 'convert it with .int() or .float() first' });
   const lo = min ?? NaN;
   const hi = max ?? NaN;
+  const xs = !isFloating(x.dtype) && ((min != null && !Number.isInteger(min)) || (max != null && !Number.isInteger(max))) ? castRaw(x, 'float32') : x;
+  const out = runUnary('clamp', xs, xs.dtype, [lo, hi]);
   // NOTE: the gradient passes where min <= x <= max (boundaries included), as PyTorch's clamp_backward.
-  return unarySame('clamp', 'clamp', x, (g, xs) => {
+  return record(out, min != null && max != null ? 'ClampBackward1' : max == null ? 'ClampMinBackward0' : 'ClampMaxBackward0', [x], (g) => {
     let mask = xs.eq(xs); // true except NaN
     if (!Number.isNaN(lo)) mask = mask.logicalAnd(xs.ge(lo));
     if (!Number.isNaN(hi)) mask = mask.logicalAnd(xs.le(hi));
-    return mask.where(g, 0);
-  }, [lo, hi]);
+    return [mask.where(g, 0)];
+  }, [xs]);
 }
 
+/** Element-wise maximum, broadcasting; NaN propagates. Ties split the gradient evenly, as in PyTorch. */
 export function maximum(a: Tensor, b: Tensor): Tensor {
-  // NOTE: where a == b the gradient is split evenly between the two, as PyTorch does.
   return binaryOp('maximum', 'maximum', a, b, (g, x, y) => {
     const half = x.eq(y).where(0.5, 1);
-    return [x.gt(y).logicalOr(x.eq(y)).where(g.mul(half), 0), y.gt(x).logicalOr(x.eq(y)).where(g.mul(half), 0)];
+    return [x.ge(y).where(g.mul(half), 0), y.ge(x).where(g.mul(half), 0)];
   });
 }
 
+/** Element-wise minimum, broadcasting; NaN propagates. Ties split the gradient evenly, as in PyTorch. */
 export function minimum(a: Tensor, b: Tensor): Tensor {
   return binaryOp('minimum', 'minimum', a, b, (g, x, y) => {
     const half = x.eq(y).where(0.5, 1);
-    return [x.lt(y).logicalOr(x.eq(y)).where(g.mul(half), 0), y.lt(x).logicalOr(x.eq(y)).where(g.mul(half), 0)];
+    return [x.le(y).where(g.mul(half), 0), y.le(x).where(g.mul(half), 0)];
   });
 }
 
 // --- activations -------------------------------------------------------------
 
+/** `max(x, 0)`, keeping integer dtypes. */
 export function relu(x: Tensor): Tensor {
+  if (x.dtype === 'bool') throw new DTypeError('boolean inputs are not supported', { op: 'relu', hint: 'convert it with .float() first' });
   // NOTE: the gradient at exactly 0 is 0 (PyTorch's threshold_backward uses out > 0).
-  return unarySame('relu', 'relu', x, (g, _x, out) => out.gt(0).where(g, 0));
+  return unarySame('relu', 'relu', x, (g, _x, out) => out.gt(0).where(g, 0), 'output');
 }
 
+/** `x` where positive, `negativeSlope·x` elsewhere; floating point only. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  requireFloat(x, 'leakyRelu');
-  return unarySame('leakyRelu', 'leakyRelu', x, (g, xs) => xs.gt(0).where(g, g.mul(negativeSlope)), [negativeSlope]);
+  return unaryFloatOnly('leakyRelu', 'leakyRelu', x, (g, xs) => xs.gt(0).where(g, g.mul(negativeSlope)), 'input', [negativeSlope]);
 }
 
+/** `1 / (1 + e^-x)`; int32/bool give float32. */
 export function sigmoid(x: Tensor): Tensor {
-  return unaryFloat('sigmoid', 'sigmoid', x, (g, _x, out) => g.mul(out).mul(out.neg().add(1)));
+  return unaryFloat('sigmoid', 'sigmoid', x, (g, _x, out) => g.mul(out).mul(out.neg().add(1)), 'output');
 }
 
+/** Hyperbolic tangent; int32/bool give float32. */
 export function tanh(x: Tensor): Tensor {
-  return unaryFloat('tanh', 'tanh', x, (g, _x, out) => g.mul(out.square().neg().add(1)));
+  return unaryFloat('tanh', 'tanh', x, (g, _x, out) => g.mul(out.square().neg().add(1)), 'output');
 }
 
+/** `x·sigmoid(x)` (swish); floating point only. */
 export function silu(x: Tensor): Tensor {
   // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
-  return unaryFloat('silu', 'silu', x, (g, xf) => {
+  return unaryFloatOnly('silu', 'silu', x, (g, xf) => {
     const s = xf.sigmoid();
     return g.mul(s.mul(xf.mul(s.neg().add(1)).add(1)));
-  });
+  }, 'input');
 }
 
+/** GELU, exact (`'none'`, with erf) or with PyTorch's tanh approximation (`'tanh'`). */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
-    throw new ValueError(`approximate argument must be either none or tanh, got '${String(approximate)}'`, { op: 'gelu' });
+    throw new ValueError(`approximate argument must be either 'none' or 'tanh', got '${String(approximate)}'`, { op: 'gelu' });
   }
   if (approximate === 'tanh') {
     const k = Math.sqrt(2 / Math.PI);
-    return unaryFloat('gelu', 'geluTanh', x, (g, xf) => {
+    return unaryFloatOnly('gelu', 'geluTanh', x, (g, xf) => {
       // u = k(x + 0.044715x³); d/dx 0.5x(1 + tanh u) = 0.5(1 + tanh u) + 0.5x(1 − tanh²u)·k(1 + 3·0.044715x²)
       const x2 = xf.square();
       const t = xf.add(xf.mul(x2).mul(0.044715)).mul(k).tanh();
       const left = t.add(1).mul(0.5);
       const right = xf.mul(0.5).mul(t.square().neg().add(1)).mul(x2.mul(3 * 0.044715).add(1).mul(k));
       return g.mul(left.add(right));
-    });
+    }, 'input');
   }
-  return unaryFloat('gelu', 'gelu', x, (g, xf) => {
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x)
-    const cdf = runUnary('gelu', xf).div(xf); // Φ(x) = gelu(x)/x, but not at 0:
+  return unaryFloatOnly('gelu', 'gelu', x, (g, xf) => {
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x). Φ(x) = gelu(x)/x (to a few ulps), except at 0 where it is 1/2.
+    const cdf = xf.eq(0).where(0.5, runUnary('gelu', xf).div(xf));
     const phi = xf.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
-    const safeCdf = xf.eq(0).where(0.5, cdf);
-    return g.mul(safeCdf.add(xf.mul(phi)));
-  });
+    return g.mul(cdf.add(xf.mul(phi)));
+  }, 'input');
 }
 
+/** `log(1 + e^(beta·x)) / beta`, the identity where `beta·x > threshold`; floating point only. */
 export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
   // NOTE: above the threshold softplus is linear, and so is its gradient (1), as in PyTorch.
-  return unaryFloat('softplus', 'softplus', x, (g, xf) => {
+  return unaryFloatOnly('softplus', 'softplus', x, (g, xf) => {
     const z = xf.mul(beta);
     return z.gt(threshold).where(g, g.mul(z.sigmoid()));
-  }, [beta, threshold]);
+  }, 'input', [beta, threshold]);
 }
 
 // --- comparisons and logic (no gradient) -------------------------------------
@@ -274,31 +352,51 @@ function compare(name: string, op: BinaryOp, a: Tensor, b: TensorLike): Tensor {
   return runBinary(op, castRaw(a, dtype), castRaw(bT, dtype), name, 'bool');
 }
 
+/** `a == b` element-wise, broadcasting, compared in the promoted dtype; a bool tensor. */
 export const eq = (a: Tensor, b: TensorLike): Tensor => compare('eq', 'eq', a, b);
+/** `a != b` element-wise (bool). */
 export const ne = (a: Tensor, b: TensorLike): Tensor => compare('ne', 'ne', a, b);
+/** `a < b` element-wise (bool). */
 export const lt = (a: Tensor, b: TensorLike): Tensor => compare('lt', 'lt', a, b);
+/** `a <= b` element-wise (bool). */
 export const le = (a: Tensor, b: TensorLike): Tensor => compare('le', 'le', a, b);
+/** `a > b` element-wise (bool). */
 export const gt = (a: Tensor, b: TensorLike): Tensor => compare('gt', 'gt', a, b);
+/** `a >= b` element-wise (bool). */
 export const ge = (a: Tensor, b: TensorLike): Tensor => compare('ge', 'ge', a, b);
+/** Both non-zero, element-wise (bool). */
 export const logicalAnd = (a: Tensor, b: Tensor): Tensor => compare('logicalAnd', 'logicalAnd', a, b);
+/** Either non-zero, element-wise (bool). */
 export const logicalOr = (a: Tensor, b: Tensor): Tensor => compare('logicalOr', 'logicalOr', a, b);
+/** Exactly one non-zero, element-wise (bool). */
 export const logicalXor = (a: Tensor, b: Tensor): Tensor => compare('logicalXor', 'logicalXor', a, b);
+/** Zero, element-wise (bool). */
 export const logicalNot = (x: Tensor): Tensor => runUnary('logicalNot', x, 'bool');
+/** NaN, element-wise (bool). */
 export const isnan = (x: Tensor): Tensor => runUnary('isnan', x, 'bool');
+/** Neither NaN nor ±inf, element-wise (bool). */
 export const isfinite = (x: Tensor): Tensor => runUnary('isfinite', x, 'bool');
 
 /**
  * `cond ? a : b` element-wise, broadcasting all three. Differentiable in `a`
- * and `b`.
+ * and `b`. Two numbers give int32 when both are integers, float32 otherwise
+ * (PyTorch 2.x's rule, with kindling's int32 for int64).
+ *
+ * ```ts
+ * kd.where(x.gt(0), x, 0); // relu
+ * ```
  */
 export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
-  if (cond.dtype !== 'bool') {
-    throw new DTypeError(`where expected condition to be a bool tensor, but got a tensor with dtype ${cond.dtype}`, {
+  if (!(cond instanceof Tensor) || cond.dtype !== 'bool') {
+    throw new DTypeError(`expected condition to be a bool tensor, but got ${cond instanceof Tensor ? `dtype ${cond.dtype}` : typeof cond}`, {
       op: 'where',
       hint: 'build the condition with a comparison such as x.gt(0)',
     });
   }
-  const ref = aIn instanceof Tensor ? aIn : bIn instanceof Tensor ? bIn : scalarTensor(0, 'float32');
+  const ref =
+    aIn instanceof Tensor ? aIn
+    : bIn instanceof Tensor ? bIn
+    : scalarTensor(0, Number.isInteger(aIn) && Number.isInteger(bIn) ? 'int32' : 'float32');
   const a0 = asTensor(aIn, ref);
   const b0 = asTensor(bIn, ref);
   const dtype: DType = resultType(a0, b0);
@@ -318,51 +416,82 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
     'WhereBackward0',
     [a0, b0],
     (g) => [
-      castRaw(sumToShape(cond.where(g, 0), a0.shape), a0.dtype),
-      castRaw(sumToShape(cond.where(0, g), b0.shape), b0.dtype),
+      a0.requiresGrad ? castRaw(sumToShape(cond.where(g, 0), a0.shape), a0.dtype) : null,
+      b0.requiresGrad ? castRaw(sumToShape(cond.where(0, g), b0.shape), b0.dtype) : null,
     ],
     [cond],
   );
 }
 
+/**
+ * `x` with `value` where `mask` (bool, broadcastable to `x`'s shape) is true.
+ * The result keeps `x`'s dtype (the value is converted, as in PyTorch).
+ */
 export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
-  if (mask.dtype !== 'bool') {
-    throw new DTypeError(`masked_fill only supports boolean masks, but got mask with dtype ${mask.dtype}`, { op: 'maskedFill' });
+  if (!(mask instanceof Tensor) || mask.dtype !== 'bool') {
+    throw new DTypeError(`only bool masks are supported, but got ${mask instanceof Tensor ? `a mask with dtype ${mask.dtype}` : typeof mask}`, {
+      op: 'maskedFill',
+      hint: 'build the mask with a comparison such as x.lt(0)',
+    });
   }
+  if (typeof value !== 'number') throw new DTypeError(`value must be a number, got ${typeof value}`, { op: 'maskedFill' });
   const shape = broadcastShapes(x.shape, mask.shape, 'maskedFill');
   if (shape.length !== x.shape.length || shape.some((d, i) => d !== x.shape[i])) {
-    throw new DTypeError(`mask of shape [${mask.shape.join(', ')}] must broadcast to the tensor's shape [${x.shape.join(', ')}]`, { op: 'maskedFill' });
+    throw new ShapeError(`mask of shape ${fmtShape(mask.shape)} must broadcast to the tensor's shape ${fmtShape(x.shape)}`, { op: 'maskedFill' });
   }
-  return where(mask, scalarTensor(value, isFloating(x.dtype) || Number.isInteger(value) ? x.dtype : 'float32'), x);
+  // NOTE: the value is converted to x's dtype first (2.5 into an int32 tensor is 2), as PyTorch does.
+  const fill = scalarTensor(value, x.dtype);
+  const out = alloc(shape, x.dtype);
+  backend().where(
+    out.storage.data,
+    { data: mask.storage.data, offset: mask.offset, strides: broadcastStrides(mask, shape) },
+    { data: fill.storage.data, offset: 0, strides: broadcastStrides(fill, shape) },
+    { data: x.storage.data, offset: x.offset, strides: x.strides },
+    shape,
+  );
+  return record(out, 'MaskedFillBackward0', [x], (g) => [mask.where(0, g)], [mask]);
 }
 
 // --- in place ----------------------------------------------------------------
 
+/** In-place `t += alpha·o` (see applyInPlace for the autograd rules). */
 export const add_ = (t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor => applyInPlace(t, 'add_', (s) => add(s, o, opt));
+/** In-place `t -= alpha·o`. */
 export const sub_ = (t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor => applyInPlace(t, 'sub_', (s) => sub(s, o, opt));
+/** In-place `t *= o`. */
 export const mul_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'mul_', (s) => mul(s, o));
+/** In-place `t /= o` (refused on integer tensors: true division gives floats). */
 export const div_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'div_', (s) => div(s, o));
+/** In-place clamp. */
 export const clamp_ = (t: Tensor, lo?: number | null, hi?: number | null): Tensor => applyInPlace(t, 'clamp_', (s) => clamp(s, lo, hi));
+/** In-place relu. */
 export const relu_ = (t: Tensor): Tensor => applyInPlace(t, 'relu_', (s) => relu(s));
+/** In-place maskedFill. */
 export const maskedFill_ = (t: Tensor, mask: Tensor, value: number): Tensor => applyInPlace(t, 'maskedFill_', (s) => maskedFill(s, mask, value));
 
+/** Fills the tensor with `value`; under autograd its history gets a zero gradient (PyTorch's FillBackward0). */
 export function fill_(t: Tensor, value: number): Tensor {
+  if (typeof value !== 'number') throw new DTypeError(`value must be a number, got ${typeof value}`, { op: 'fill_' });
   return applyInPlace(t, 'fill_', (s) => {
     const out = alloc(s.shape, s.dtype);
     backend().fill(out.storage.data, value, 0, out.numel);
     return out;
-  });
+  }, 'FillBackward0');
 }
 
-export const zero_ = (t: Tensor): Tensor => fill_(t, 0);
+/** Fills the tensor with zeros; under autograd its history gets a zero gradient (ZeroBackward0). */
+export function zero_(t: Tensor): Tensor {
+  return applyInPlace(t, 'zero_', (s) => alloc(s.shape, s.dtype), 'ZeroBackward0');
+}
 
-/** Copies `src` (broadcast to this shape, converted to this dtype) into the tensor. */
+/** Copies `src` (broadcast to this shape, converted to this dtype) into the tensor. Differentiable in `src`. */
 export function copy_(t: Tensor, src: Tensor): Tensor {
+  if (!(src instanceof Tensor)) throw new DTypeError(`src must be a Tensor, got ${typeof src}`, { op: 'copy_', hint: 'use fill_ for a number' });
   return applyInPlace(t, 'copy_', () => {
     const shape = broadcastShapes(t.shape, src.shape, 'copy_');
     const out = alloc(shape, t.dtype);
     backend().copy(view(out), { data: src.storage.data, offset: src.offset, strides: broadcastStrides(src, shape) }, shape);
-    if (!isFloating(src.dtype) || !src.requiresGrad) return out;
+    if (!isFloating(t.dtype)) return out;
     return record(out, 'CopyBackwards', [src], (g) => [castRaw(sumToShape(g, src.shape), src.dtype)]);
-  });
+  }, 'CopyBackwards');
 }

@@ -1,104 +1,212 @@
 /**
- * Printing that looks like PyTorch's: `tensor([[1., 2.],\n        [3., 4.]], requiresGrad=true)`.
- * Follows torch/_tensor_str.py's rules: integer-valued floats print as `1.`,
- * otherwise 4 decimals, scientific notation when the magnitudes span more than
- * 1000× or leave [1e-4, 1e8); columns share one width; more than 1000
- * elements are summarised with `...` keeping 3 items at each edge.
+ * Printing that looks like PyTorch's `repr`: `tensor([[1., 2.],\n        [3., 4.]], requiresGrad=true)`.
+ * Follows torch/_tensor_str.py (PyTorch 1.13/2.x defaults: precision 4,
+ * threshold 1000, edgeitems 3, linewidth 80):
+ * - floats whose non-zero finite values are all integers print as `1.`;
+ *   otherwise with 4 decimals; scientific notation (`1.0000e+05`) when the
+ *   largest/smallest non-zero magnitude ratio exceeds 1000, the largest
+ *   exceeds 1e8, or (non-integers) the smallest is below 1e-4;
+ * - every element is right-aligned to the widest non-zero finite value;
+ * - rows wrap at 80 columns; more than 1000 elements are summarised with
+ *   `...`, keeping 3 items at each edge of every dimension;
+ * - suffixes: `size=[2, 0]` for empty tensors, `dtype=…`, `gradFn=<…>` or
+ *   `requiresGrad=true`, moved to a new line when they would pass column 80.
+ *
+ * NOTE: deliberate differences from PyTorch: kindling's names (`requiresGrad=true`,
+ * `gradFn=<…>`, `dtype=float64`, `size=[2, 0]`); bools print as `true`/`false`; and
+ * int32 tensors show `dtype=int32` (kindling's `tensor([1, 2])` is float32, so the
+ * dtype cannot be left implicit as PyTorch does for its default int64).
  */
 import type { Tensor } from '../tensor/tensor.js';
 import { dataSync } from './shape.js';
 
+const PRECISION = 4;
 const THRESHOLD = 1000;
 const EDGE = 3;
-const PRECISION = 4;
+const LINE_WIDTH = 80;
 
-type Fmt = (v: number) => string;
+/** Formats one element and pads it to the common width. */
+interface Formatter {
+  width: number;
+  format(v: number): string;
+}
 
-function floatFormatter(values: ArrayLike<number>): Fmt {
-  const finite: number[] = [];
-  for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i]!)) finite.push(Math.abs(values[i]!));
-  const special = (v: number): string | null => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : null);
-  if (finite.length === 0) return (v) => special(v) ?? String(v);
-  const intMode = finite.every((v) => Number.isInteger(v));
-  const nonzero = finite.filter((v) => v !== 0);
-  const maxA = nonzero.length ? Math.max(...nonzero) : 0;
-  const minA = nonzero.length ? Math.min(...nonzero) : 0;
-  if (intMode) {
-    if (maxA > 1e8) return (v) => special(v) ?? sci(v);
-    return (v) => special(v) ?? `${v.toFixed(0)}.`;
+/** True when `v` lies exactly halfway between two decimals at `digits` fraction digits (`v·10^digits·2` is an odd integer). */
+function isTie(v: number, digits: number): boolean {
+  const a = Math.abs(v);
+  if (digits >= 0) {
+    // a = m·2^-j with m odd: a tie needs j == digits + 1 (the factor 5^digits is odd).
+    const scaled = a * 2 ** (digits + 1);
+    return Number.isInteger(scaled) && !Number.isInteger(a * 2 ** digits);
   }
-  if (nonzero.length && (maxA / minA > 1000 || maxA > 1e8 || minA < 1e-4)) return (v) => special(v) ?? sci(v);
-  return (v) => special(v) ?? v.toFixed(PRECISION);
+  const q = 10 ** -digits / 2;
+  return Number.isInteger(a) && a % q === 0 && (a / q) % 2 === 1;
 }
 
-function sci(v: number): string {
-  const [m, e] = v.toExponential(PRECISION).split('e');
-  const exp = Number(e);
-  return `${m}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+/**
+ * `v` with `p` decimals, rounding exact ties to even as Python's `'{:.4f}'`
+ * does (JavaScript's `toFixed` rounds them up).
+ */
+export function toFixedEven(v: number, p: number): string {
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const a = Math.abs(v);
+  let s = a.toFixed(p);
+  if (isTie(a, p)) {
+    const down = a.toFixed(p + 1).slice(0, -1); // exact: a tie has p + 1 decimals
+    const lastDown = Number(down.replace('.', '').slice(-1));
+    if (lastDown % 2 === 0) s = p === 0 ? down.replace(/\.$/, '') : down;
+  }
+  return sign + s;
 }
 
-/** The value-part of the repr, e.g. `[[1., 2.],\n        [3., 4.]]`, indented for a prefix of `indent` characters. */
-export function formatValues(t: Tensor, indent: number): string {
-  const data = dataSync(t);
-  const summarize = t.numel > THRESHOLD;
-  let fmt: Fmt;
-  if (t.dtype === 'bool') fmt = (v) => (v !== 0 ? 'true' : 'false');
-  else if (t.dtype === 'int32') fmt = (v) => String(v);
-  else fmt = floatFormatter(summarize ? sampleEdges(t, data) : data);
-  const strs: string[] = [];
-  // Width from every printed value (summarised tensors only print edges).
-  const shape = t.shape;
-  if (t.ndim === 0) return fmt(data[0]!);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const visit = (dim: number, base: number, cb: (pos: number) => void): void => {
-    const n = shape[dim]!;
-    const idx = summarize && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n);
-    for (const i of idx) {
-      if (i === -1) continue;
-      if (dim === shape.length - 1) cb(base + i);
-      else visit(dim + 1, base + i * strides[dim]!, cb);
+/** `v` as Python's `'{:.4e}'` prints it: `1.2345e+05`, `-3.0000e-07` (ties to even). */
+export function toExpEven(v: number, p: number): string {
+  const sign = v < 0 || Object.is(v, -0) ? '-' : '';
+  const a = Math.abs(v);
+  let s = a.toExponential(p);
+  const exp = Number(s.slice(s.indexOf('e') + 1));
+  if (a !== 0 && isTie(a, p - exp)) {
+    const longer = a.toExponential(p + 1);
+    const mant = longer.slice(0, longer.indexOf('e')).slice(0, -1);
+    const lastDown = Number(mant.slice(-1));
+    if (lastDown % 2 === 0) s = `${mant.replace(/\.$/, '')}${longer.slice(longer.indexOf('e'))}`;
+  }
+  const e = s.indexOf('e');
+  const expNum = Number(s.slice(e + 1));
+  return `${sign}${s.slice(0, e)}e${expNum < 0 ? '-' : '+'}${String(Math.abs(expNum)).padStart(2, '0')}`;
+}
+
+function special(v: number): string | null {
+  if (Number.isNaN(v)) return 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  return null;
+}
+
+/** PyTorch's `_Formatter` for floating point values (those that will be printed). */
+function floatFormatter(values: ArrayLike<number>): Formatter {
+  let intMode = true;
+  let minA = Infinity;
+  let maxA = 0;
+  let any = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v) || v === 0) continue;
+    any = true;
+    const a = Math.abs(v);
+    if (a < minA) minA = a;
+    if (a > maxA) maxA = a;
+    if (!Number.isInteger(v)) intMode = false;
+  }
+  let sci = false;
+  let width = 1;
+  if (any) {
+    sci = maxA / minA > 1000 || maxA > 1e8 || (!intMode && minA < 1e-4);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v) || v === 0) continue;
+      const len = sci ? toExpEven(v, PRECISION).length : intMode ? toFixedEven(v, 0).length + 1 : toFixedEven(v, PRECISION).length;
+      if (len > width) width = len;
     }
+  }
+  const format = (v: number): string => {
+    const s = special(v) ?? (sci ? toExpEven(v, PRECISION) : intMode ? `${toFixedEven(v, 0)}.` : toFixedEven(v, PRECISION));
+    return s.padStart(width);
   };
-  visit(0, 0, (p) => strs.push(fmt(data[p]!)));
-  const width = Math.max(...strs.map((s) => s.length), 0);
-  const pad = (s: string): string => s.padStart(width);
-  const build = (dim: number, base: number, ind: number): string => {
-    const n = shape[dim]!;
-    const idx = summarize && n > 2 * EDGE ? [...range(0, EDGE), -1, ...range(n - EDGE, n)] : range(0, n);
-    if (dim === shape.length - 1) {
-      return `[${idx.map((i) => (i === -1 ? '...' : pad(fmt(data[base + i]!)))).join(', ')}]`;
+  return { width, format };
+}
+
+function plainFormatter(values: ArrayLike<number>, str: (v: number) => string): Formatter {
+  let width = 1;
+  for (let i = 0; i < values.length; i++) width = Math.max(width, str(values[i]!).length);
+  return { width, format: (v) => str(v).padStart(width) };
+}
+
+/** Row-major index lists per dimension: all indices, or the edges when summarising. */
+function shownIndices(n: number, summarize: boolean): number[] {
+  const out: number[] = [];
+  if (summarize && n > 2 * EDGE) {
+    for (let i = 0; i < EDGE; i++) out.push(i);
+    out.push(-1);
+    for (let i = n - EDGE; i < n; i++) out.push(i);
+  } else {
+    for (let i = 0; i < n; i++) out.push(i);
+  }
+  return out;
+}
+
+/** The values that will be printed (the edges of a summarised tensor), for the formatter's width. */
+function printedValues(data: ArrayLike<number>, shape: readonly number[], strides: readonly number[], summarize: boolean): number[] {
+  const out: number[] = [];
+  const walk = (dim: number, base: number): void => {
+    if (dim === shape.length) {
+      out.push(data[base]!);
+      return;
     }
-    const sep = `,${'\n'.repeat(shape.length - 1 - dim)}${' '.repeat(ind + 1)}`;
-    return `[${idx.map((i) => (i === -1 ? '...' : build(dim + 1, base + i * strides[dim]!, ind + 1))).join(sep)}]`;
+    for (const i of shownIndices(shape[dim]!, summarize)) if (i !== -1) walk(dim + 1, base + i * strides[dim]!);
+  };
+  walk(0, 0);
+  return out;
+}
+
+/** The value part of the repr (PyTorch's `_tensor_str`), for a prefix of `indent` characters. */
+export function formatValues(t: Tensor, indent: number): string {
+  if (t.numel === 0) return '[]';
+  const data = dataSync(t);
+  const shape = t.shape;
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const summarize = t.numel > THRESHOLD;
+  const shown = printedValues(data, shape, strides, summarize);
+  const fmt =
+    t.dtype === 'bool' ? plainFormatter(shown, (v) => (v !== 0 ? 'true' : 'false'))
+    : t.dtype === 'int32' ? plainFormatter(shown, (v) => String(v))
+    : floatFormatter(shown);
+  if (t.ndim === 0) return fmt.format(data[0]!);
+
+  const vector = (base: number, ind: number): string => {
+    const n = shape[shape.length - 1]!;
+    const items = shownIndices(n, summarize).map((i) => (i === -1 ? ' ...' : fmt.format(data[base + i]!)));
+    const perLine = Math.max(1, Math.floor((LINE_WIDTH - ind) / (fmt.width + 2)));
+    const lines: string[] = [];
+    for (let i = 0; i < items.length; i += perLine) lines.push(items.slice(i, i + perLine).join(', '));
+    return `[${lines.join(`,\n${' '.repeat(ind + 1)}`)}]`;
+  };
+  const build = (dim: number, base: number, ind: number): string => {
+    if (dim === shape.length - 1) return vector(base, ind);
+    const slices = shownIndices(shape[dim]!, summarize).map((i) => (i === -1 ? '...' : build(dim + 1, base + i * strides[dim]!, ind + 1)));
+    return `[${slices.join(`,${'\n'.repeat(shape.length - 1 - dim)}${' '.repeat(ind + 1)}`)}]`;
   };
   return build(0, 0, indent);
 }
 
-function sampleEdges(t: Tensor, data: ArrayLike<number>): number[] {
-  const out: number[] = [];
-  const n = data.length;
-  for (let i = 0; i < Math.min(n, EDGE * 50); i++) out.push(data[i]!);
-  for (let i = Math.max(0, n - EDGE * 50); i < n; i++) out.push(data[i]!);
-  void t;
-  return out;
+/** Appends `, suffix` items, moving one to a new line when the line would pass 80 columns (PyTorch's `_add_suffixes`). */
+function addSuffixes(body: string, suffixes: readonly string[], indent: number): string {
+  const parts = [body];
+  let lastLineLen = body.length - body.lastIndexOf('\n') + 1;
+  for (const s of suffixes) {
+    if (lastLineLen + s.length + 2 > LINE_WIDTH) {
+      parts.push(`,\n${' '.repeat(indent)}${s}`);
+      lastLineLen = indent + s.length;
+    } else {
+      parts.push(`, ${s}`);
+      lastLineLen += s.length + 2;
+    }
+  }
+  parts.push(')');
+  return parts.join('');
 }
 
-function range(a: number, b: number): number[] {
-  const out: number[] = [];
-  for (let i = a; i < b; i++) out.push(i);
-  return out;
-}
-
+/** The PyTorch-style repr of `t`. */
 export function formatTensor(t: Tensor): string {
   const prefix = 'tensor(';
-  let body = formatValues(t, prefix.length);
-  const suffix: string[] = [];
-  if (t.numel === 0 && t.ndim > 0) {
-    body = '[]';
-    if (t.ndim > 1 || t.shape[0] !== 0) suffix.push(`size=[${t.shape.join(', ')}]`);
+  const suffixes: string[] = [];
+  if (t.numel === 0) {
+    if (t.ndim !== 1) suffixes.push(`size=[${t.shape.join(', ')}]`);
+    if (t.dtype !== 'float32') suffixes.push(`dtype=${t.dtype}`);
+  } else if (t.dtype !== 'float32' && t.dtype !== 'bool') {
+    suffixes.push(`dtype=${t.dtype}`);
   }
-  if (t.dtype !== 'float32' && t.dtype !== 'bool' && !(t.dtype === 'int32' && false)) suffix.push(`dtype=${t.dtype}`);
-  if (t.gradFn !== null) suffix.push(`gradFn=<${t.gradFn.name}>`);
-  else if (t.requiresGrad) suffix.push('requiresGrad=true');
-  return `${prefix}${body}${suffix.map((s) => `, ${s}`).join('')})`;
+  if (t.gradFn !== null) suffixes.push(`gradFn=<${t.gradFn.name}>`);
+  else if (t.requiresGrad) suffixes.push('requiresGrad=true');
+  return addSuffixes(prefix + formatValues(t, prefix.length), suffixes, prefix.length);
 }

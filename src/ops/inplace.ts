@@ -1,49 +1,121 @@
+/**
+ * The machinery behind every in-place op (`add_`, `mul_`, `zero_`, `copy_` …):
+ * compute the out-of-place result with autograd recorded against the tensor's
+ * history so far, check it fits, then write it into the tensor's memory and
+ * bump the storage's version counter, so that any backward that saved the
+ * old values refuses to run instead of computing a wrong gradient.
+ */
 import { backend } from '../backend/index.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
+import { Node } from '../autograd/node.js';
 import { AutogradError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { alloc } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { castRaw, view } from './core.js';
+import { castRaw, copyRaw, view } from './core.js';
+import { to } from './shape.js';
+
+/** A tensor object standing for `t`'s current value and history: sharing its memory, or (`snapshot`) a copy of its values. */
+function standIn(t: Tensor, snapshot: boolean): Tensor {
+  const s = snapshot ? copyRaw(t) : new Tensor(t.storage, t.shape, t.strides, t.offset, t.dtype);
+  s.gradFn = t.gradFn;
+  return s;
+}
 
 /**
- * Runs an in-place op: `compute(self)` builds the out-of-place result (with
- * autograd recorded against the tensor's history so far), which is then
- * written into the tensor's memory; the version counter is bumped so that
- * any backward that saved the old values refuses to run.
+ * Runs the in-place op `op` on `t`. `compute(self)` returns the new value
+ * (recorded against `self`, which stands for `t` before the op).
+ * `cutName` names the node recorded when the new value does not depend on
+ * any tensor that requires grad (`zero_` → `ZeroBackward0`): `t`'s old
+ * history then receives a zero gradient, as in PyTorch.
  */
-export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => Tensor): Tensor {
+export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => Tensor, cutName = `${op}Backward0`): Tensor {
   const recording = isGradEnabled();
+  const root = t.base;
   if (recording && t.isLeaf && t.requiresGrad) {
     throw new AutogradError('a leaf tensor that requires grad is being used in an in-place operation', {
       op,
       hint: 'wrap the update in kd.noGrad(() => …), or use the out-of-place op',
     });
   }
-  // Autograd must see the history *before* this op as the op's input; the
-  // tensor object itself is about to get a new gradFn, so use an alias.
-  let self = t;
-  if (recording && t.requiresGrad) {
-    self = new Tensor(t.storage, t.shape, t.strides, t.offset, t.dtype, t.base);
-    self.gradFn = t.gradFn;
+  if (recording && root !== null && root.isLeaf && root.requiresGrad) {
+    throw new AutogradError('a view of a leaf tensor that requires grad is being used in an in-place operation', {
+      op,
+      hint: 'wrap the update in kd.noGrad(() => …), or clone() the tensor first',
+    });
   }
+  const tracked = recording && t.requiresGrad;
+  // Autograd must see the history *before* this op as the op's input; the
+  // tensor object itself is about to get a new gradFn, so use a stand-in.
+  let self = tracked ? standIn(t, false) : t;
   let r = compute(self);
+  if (tracked && r.gradFn instanceof Node && r.gradFn.savesStorage(t.storage)) {
+    // The backward reads the old values (clamp_, relu_ on a saved input …): keep a copy of them.
+    self = standIn(t, true);
+    r = compute(self);
+  }
   if (r.shape.length !== t.shape.length || r.shape.some((d, i) => d !== t.shape[i])) {
     throw new ShapeError(`output with shape ${fmtShape(t.shape)} doesn't match the broadcast shape ${fmtShape(r.shape)}`, { op });
   }
-  if (r.dtype !== t.dtype) {
-    if (isFloating(r.dtype) && !isFloating(t.dtype)) {
-      throw new DTypeError(`result type ${r.dtype} can't be cast to the desired output type ${t.dtype}`, { op });
-    }
-    r = castRaw(r, t.dtype);
-  }
-  if (r.requiresGrad && t.base !== null) {
-    throw new AutogradError('an in-place operation on a view of a tensor is not differentiable in kindling', {
+  if (r.dtype !== t.dtype && isFloating(r.dtype) && !isFloating(t.dtype)) {
+    throw new DTypeError(`result type ${r.dtype} can't be cast to the desired output type ${t.dtype}`, {
       op,
-      hint: 'use the out-of-place op, or do the update inside kd.noGrad(() => …)',
+      hint: 'use the out-of-place op, or convert the tensor first',
+    });
+  }
+  if (r.dtype !== t.dtype && (t.dtype === 'bool') !== (r.dtype === 'bool')) {
+    throw new DTypeError(`result type ${r.dtype} can't be cast to the desired output type ${t.dtype}`, { op });
+  }
+  if (r.dtype !== t.dtype) r = to(r, t.dtype);
+  if (tracked && !r.requiresGrad) {
+    // NOTE: the new value does not depend on the old one: the old history gets a zero gradient.
+    const old = self;
+    r = recordCut(r, cutName, old);
+  }
+  const viewUpdate = recording && r.requiresGrad && root !== null;
+  if (viewUpdate && !root.isContiguous()) {
+    throw new AutogradError('an in-place operation on a view of a non-contiguous tensor is not differentiable in kindling', {
+      op,
+      hint: 'use the out-of-place op, or call contiguous() on the base tensor first',
     });
   }
   backend().copy(view(t), view(r), t.shape);
   t.storage.version++;
-  if (r.requiresGrad) t.gradFn = r.gradFn;
+  if (recording && r.requiresGrad) {
+    if (t.retainsGrad && t.gradFn !== null) t.gradFn.retainedBy = null;
+    t.gradFn = r.gradFn;
+    if (t.retainsGrad) t.gradFn!.retainedBy = t;
+    if (viewUpdate) recordCopySlices(root, t, r);
+  }
   return t;
+}
+
+function recordCut(r: Tensor, name: string, old: Tensor): Tensor {
+  const shape = old.shape;
+  const dtype = old.dtype;
+  r.gradFn = new Node(name, [old], () => [alloc(shape, dtype)], []);
+  return r;
+}
+
+/**
+ * After an in-place op wrote `r` into the view `t` of `root`, `root`'s
+ * value is its old value with `t`'s region replaced: record that as
+ * `CopySlices` (PyTorch's name), whose backward sends the region of the
+ * gradient to `r` and the rest to `root`'s old history.
+ */
+function recordCopySlices(root: Tensor, t: Tensor, r: Tensor): void {
+  const oldRoot = new Tensor(root.storage, root.shape, root.strides, root.offset, root.dtype);
+  oldRoot.gradFn = root.gradFn;
+  const region = (g: Tensor): Tensor => new Tensor(g.storage, [...t.shape], [...t.strides], g.offset + t.offset - root.offset, g.dtype);
+  root.gradFn = new Node(
+    'CopySlices',
+    [oldRoot.requiresGrad ? oldRoot : null, r],
+    (g) => {
+      const gc = copyRaw(g);
+      const gr = copyRaw(region(gc));
+      backend().copy(view(region(gc)), view(alloc(t.shape, g.dtype)), t.shape);
+      return [oldRoot.requiresGrad ? gc : null, gr.dtype === r.dtype ? gr : castRaw(gr, r.dtype)];
+    },
+    [],
+  );
 }

@@ -7,9 +7,11 @@ import { backward } from '../autograd/engine.js';
 import type { TensorMethods } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as ew from './elementwise.js';
+import * as ix from './indexing.js';
 import * as mmops from './matmul.js';
 import * as red from './reduce.js';
 import * as sh from './shape.js';
+import * as sm from './softmax.js';
 import { formatTensor } from './format.js';
 
 type Methods = Omit<TensorMethods, 'T'>;
@@ -19,8 +21,9 @@ const methods = {
     backward(this, gradient, options);
   },
   retainGrad(this: Tensor) {
-    if (this.isLeaf) return;
+    if (this.gradFn === null) return;
     this.retainsGrad = true;
+    this.gradFn.retainedBy = this;
   },
   detach(this: Tensor) {
     return sh.detach(this);
@@ -104,6 +107,15 @@ const methods = {
   },
   slice(this: Tensor, ...ranges) {
     return sh.slice(this, ...ranges);
+  },
+  split(this: Tensor, splitSize, dim) {
+    return sh.split(this, splitSize, dim);
+  },
+  chunk(this: Tensor, chunks, dim) {
+    return sh.chunk(this, chunks, dim);
+  },
+  repeat(this: Tensor, ...sizes) {
+    return sh.repeat(this, ...sizes);
   },
 
   add(this: Tensor, other, options) {
@@ -282,6 +294,33 @@ const methods = {
   argmin(this: Tensor, dim, options) {
     return red.argmin(this, dim, options);
   },
+  prod(this: Tensor, dim, options) {
+    return red.prod(this, dim, options);
+  },
+  var(this: Tensor, dim, options) {
+    return red.variance(this, dim, options);
+  },
+  std(this: Tensor, dim, options) {
+    return red.std(this, dim, options);
+  },
+  norm(this: Tensor, p, dim, options) {
+    return red.norm(this, p, dim, options);
+  },
+  all(this: Tensor, dim, options) {
+    return red.all(this, dim, options);
+  },
+  any(this: Tensor, dim, options) {
+    return red.any(this, dim, options);
+  },
+  softmax(this: Tensor, dim) {
+    return sm.softmax(this, dim);
+  },
+  logSoftmax(this: Tensor, dim) {
+    return sm.logSoftmax(this, dim);
+  },
+  logsumexp(this: Tensor, dim, options) {
+    return sm.logsumexp(this, dim, options);
+  },
 
   matmul(this: Tensor, other) {
     return mmops.matmul(this, other);
@@ -292,9 +331,17 @@ const methods = {
   bmm(this: Tensor, other) {
     return mmops.bmm(this, other);
   },
-} satisfies Partial<Methods> & ThisType<Tensor>;
 
-// TODO(issue 2): switch to `satisfies Methods` once every declared method is implemented.
+  indexSelect(this: Tensor, dim, index) {
+    return ix.indexSelect(this, dim, index);
+  },
+  gather(this: Tensor, dim, index) {
+    return ix.gather(this, dim, index);
+  },
+  scatterAdd(this: Tensor, dim, index, src) {
+    return ix.scatterAdd(this, dim, index, src);
+  },
+} satisfies Methods & ThisType<Tensor>;
 
 let installed = false;
 
@@ -303,6 +350,13 @@ export function installTensorMethods(): void {
   if (installed) return;
   installed = true;
   Object.assign(Tensor.prototype, methods);
+  // console.log / util.inspect in Node print the PyTorch-style repr (a registry symbol: no Node import).
+  Object.defineProperty(Tensor.prototype, Symbol.for('nodejs.util.inspect.custom'), {
+    value(this: Tensor) {
+      return formatTensor(this);
+    },
+    configurable: true,
+  });
   Object.defineProperty(Tensor.prototype, 'T', {
     get(this: Tensor) {
       return sh.tOp(this);

@@ -5,9 +5,9 @@
  */
 import { backend } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { AutogradError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, AutogradError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { alloc } from '../tensor/creation.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
 import type { Dims, NestedArray, SliceSpec } from '../tensor/methods.js';
 import { contiguousStrides, normalizeDim, shapeSize, Tensor } from '../tensor/tensor.js';
 import { castRaw, view as sview } from './core.js';
@@ -81,6 +81,7 @@ function reshapeBackward(input: Tensor) {
   return (g: Tensor): Tensor[] => [g.reshape(input.shape)];
 }
 
+/** A view with another shape over the same memory (one `-1` is inferred); a ShapeError when the strides do not allow it. */
 export function viewOp(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
   const shape = inferShape(shapeArgs(args), t.numel, 'view');
   const strides = viewStrides(t, shape);
@@ -94,14 +95,18 @@ export function viewOp(t: Tensor, ...args: (number | readonly number[])[]): Tens
   return record(makeView(t, shape, strides, t.offset), 'ViewBackward0', [t], reshapeBackward(t));
 }
 
+/** Like view, but copies when the memory layout does not allow a view. */
 export function reshape(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
   const shape = inferShape(shapeArgs(args), t.numel, 'reshape');
   const strides = viewStrides(t, shape);
   if (strides !== null) return record(makeView(t, shape, strides, t.offset), 'ViewBackward0', [t], reshapeBackward(t));
-  const c = contiguous(t);
-  return record(makeView(c, shape, contiguousStrides(shape), c.offset), 'ReshapeAliasBackward0', [c], reshapeBackward(c));
+  // Not viewable: copy into a fresh contiguous tensor of the new shape (one node, PyTorch's UnsafeViewBackward0).
+  const out = alloc(shape, t.dtype);
+  backend().copy(sview(new Tensor(out.storage, [...t.shape], contiguousStrides(t.shape), 0, t.dtype)), sview(t), t.shape);
+  return record(out, 'UnsafeViewBackward0', [t], reshapeBackward(t));
 }
 
+/** Merges dims `startDim..endDim` into one (a view when possible). */
 export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   if (t.ndim === 0) return reshape(t, [1]);
   const s = normalizeDim(startDim, t.ndim, 'flatten');
@@ -111,38 +116,52 @@ export function flatten(t: Tensor, startDim = 0, endDim = -1): Tensor {
   return reshape(t, shape);
 }
 
+/** Splits `dim` into `sizes` (one `-1` is inferred). */
 export function unflatten(t: Tensor, dim: number, sizes: readonly number[]): Tensor {
   const d = normalizeDim(dim, t.ndim, 'unflatten');
   const inner = inferShape(sizes, t.shape[d]!, 'unflatten');
   return viewOp(t, [...t.shape.slice(0, d), ...inner, ...t.shape.slice(d + 1)]);
 }
 
+function permuted(t: Tensor, dims: readonly number[], name: string): Tensor {
+  const out = makeView(t, dims.map((d) => t.shape[d]!), dims.map((d) => t.strides[d]!), t.offset);
+  const inverse = new Array<number>(dims.length);
+  dims.forEach((d, i) => (inverse[d] = i));
+  return record(out, name, [t], (g) => [g.permute(inverse)]);
+}
+
+/** A view with the dims reordered. */
 export function permute(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
   const dims = shapeArgs(args).map((d) => normalizeDim(d, t.ndim, 'permute'));
   if (dims.length !== t.ndim || new Set(dims).size !== dims.length) {
     throw new ShapeError(`number of dims don't match in permute: got ${fmtShape(dims)} for a tensor of ${t.ndim} dims (each dim exactly once)`, { op: 'permute' });
   }
-  const out = makeView(t, dims.map((d) => t.shape[d]!), dims.map((d) => t.strides[d]!), t.offset);
-  const inverse = new Array<number>(dims.length);
-  dims.forEach((d, i) => (inverse[d] = i));
-  return record(out, 'PermuteBackward0', [t], (g) => [g.permute(inverse)]);
+  return permuted(t, dims, 'PermuteBackward0');
 }
 
-export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
-  if (t.ndim === 0) return t;
-  const a = normalizeDim(dim0, t.ndim, 'transpose');
-  const b = normalizeDim(dim1, t.ndim, 'transpose');
+function swapped(t: Tensor, a: number, b: number, name: string): Tensor {
   const dims = t.shape.map((_, i) => i);
   dims[a] = b;
   dims[b] = a;
-  return permute(t, dims);
+  return permuted(t, dims, name);
 }
 
+/** A view with `dim0` and `dim1` swapped. */
+export function transpose(t: Tensor, dim0: number, dim1: number): Tensor {
+  const a = normalizeDim(dim0, t.ndim, 'transpose');
+  const b = normalizeDim(dim1, t.ndim, 'transpose');
+  if (t.ndim === 0) return record(makeView(t, [], [], t.offset), 'TransposeBackward0', [t], (g) => [g]);
+  return swapped(t, a, b, 'TransposeBackward0');
+}
+
+/** Transpose of a tensor with at most 2 dims. */
 export function tOp(t: Tensor): Tensor {
   if (t.ndim > 2) throw new ShapeError(`t() expects a tensor with <= 2 dimensions, but self is ${t.ndim}D`, { op: 't', hint: 'use transpose(dim0, dim1) or permute' });
-  return t.ndim < 2 ? t : transpose(t, 0, 1);
+  if (t.ndim < 2) return record(makeView(t, [...t.shape], [...t.strides], t.offset), 'TBackward0', [t], (g) => [g]);
+  return swapped(t, 0, 1, 'TBackward0');
 }
 
+/** A view broadcasting size-1 dims (and new leading dims) to `shape`; `-1` keeps a size. */
 export function expand(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
   const shape = shapeArgs(args);
   if (shape.length < t.ndim) {
@@ -175,6 +194,7 @@ export function expand(t: Tensor, ...args: (number | readonly number[])[]): Tens
   });
 }
 
+/** A view without size-1 dims (all, or those listed). */
 export function squeeze(t: Tensor, dim?: Dims): Tensor {
   const dims =
     dim === undefined ? t.shape.map((_, i) => i) : (typeof dim === 'number' ? [dim] : [...dim]).map((d) => normalizeDim(d, t.ndim, 'squeeze'));
@@ -185,6 +205,7 @@ export function squeeze(t: Tensor, dim?: Dims): Tensor {
   return record(makeView(t, shape, strides, t.offset), 'SqueezeBackward0', [t], (g) => [g.reshape(inShape)]);
 }
 
+/** A view with a size-1 dim inserted at `dim`. */
 export function unsqueeze(t: Tensor, dim: number): Tensor {
   const d = normalizeDim(dim, t.ndim + 1, 'unsqueeze');
   const shape = [...t.shape];
@@ -203,6 +224,7 @@ function scatterIntoZeros(input: Tensor, g: Tensor, takeView: (z: Tensor) => Ten
   return z;
 }
 
+/** A view of `length` entries of `dim` from `start` (negative counts from the end). */
 export function narrow(t: Tensor, dim: number, start: number, length: number): Tensor {
   if (t.ndim === 0) throw new ShapeError('narrow() cannot be applied to a 0-dim tensor', { op: 'narrow' });
   const d = normalizeDim(dim, t.ndim, 'narrow');
@@ -217,9 +239,10 @@ export function narrow(t: Tensor, dim: number, start: number, length: number): T
     shape[d] = length;
     return makeView(x, shape, [...x.strides], x.offset + s * x.strides[d]!);
   };
-  return record(geometry(t), 'NarrowBackward0', [t], (g) => [scatterIntoZeros(t, g, geometry)]);
+  return record(geometry(t), 'SliceBackward0', [t], (g) => [scatterIntoZeros(t, g, geometry)]);
 }
 
+/** A view of entry `index` of `dim`, without that dim. */
 export function select(t: Tensor, dim: number, index: number): Tensor {
   if (t.ndim === 0) throw new IndexError('select() cannot be applied to a 0-dim tensor', { op: 'select' });
   const d = normalizeDim(dim, t.ndim, 'select');
@@ -274,17 +297,20 @@ export function slice(t: Tensor, ...ranges: SliceSpec[]): Tensor {
   return record(geometry(t), 'SliceBackward0', [t], (g) => [scatterIntoZeros(t, g, geometry)]);
 }
 
+/** The tensor itself when contiguous, otherwise a contiguous copy (differentiable). */
 export function contiguous(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
   return cloneOp(t);
 }
 
+/** A contiguous copy (differentiable). */
 export function cloneOp(t: Tensor): Tensor {
   const out = alloc(t.shape, t.dtype);
   backend().copy(sview(out), sview(t), t.shape);
   return record(out, 'CloneBackward0', [t], (g) => [g]);
 }
 
+/** The tensor converted to `dtype` (itself when it already is); differentiable between float dtypes. */
 export function to(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
   const out = castRaw(t, dtype);
@@ -292,10 +318,13 @@ export function to(t: Tensor, dtype: DType): Tensor {
   return record(out, 'ToCopyBackward0', [t], (g) => [castRaw(g, t.dtype)]);
 }
 
+/** A tensor sharing `t`'s memory (and version counter) without its history. */
 export function detach(t: Tensor): Tensor {
-  return new Tensor(t.storage, t.shape, t.strides, t.offset, t.dtype, t.base);
+  // NOTE: not a view for autograd (base null): in-place ops on it never rewrite t's history.
+  return new Tensor(t.storage, [...t.shape], [...t.strides], t.offset, t.dtype);
 }
 
+/** Cuts the tensor from the graph in place: it becomes a leaf that does not require grad. */
 export function detach_(t: Tensor): Tensor {
   if (t.base !== null && t.requiresGrad) {
     throw new AutogradError('can\'t detach views in-place', { op: 'detach_', hint: 'use detach() instead' });
@@ -313,6 +342,7 @@ export function dataSync(t: Tensor): import('../tensor/dtype.js').TypedArray {
   return out.storage.data;
 }
 
+/** The elements as nested arrays (booleans for bool tensors). */
 export function toArray(t: Tensor): NestedArray {
   const data = dataSync(t);
   const isBool = t.dtype === 'bool';
@@ -329,9 +359,192 @@ export function toArray(t: Tensor): NestedArray {
   return build(0);
 }
 
+/** The value of a one-element tensor. */
 export function item(t: Tensor): number {
   if (t.numel !== 1) {
     throw new ValueError(`a Tensor with ${t.numel} elements cannot be converted to Scalar`, { op: 'item', hint: 'item() needs exactly one element' });
   }
   return t.storage.data[t.offset]!;
+}
+
+// --- split, chunk, repeat, cat, stack ------------------------------------------------
+
+/** A narrow view recorded under `name` (split/chunk pieces). */
+function piece(t: Tensor, d: number, start: number, length: number, name: string): Tensor {
+  const geometry = (x: Tensor): Tensor => {
+    const shape = [...x.shape];
+    shape[d] = length;
+    return makeView(x, shape, [...x.strides], x.offset + start * x.strides[d]!);
+  };
+  // NOTE: each piece's backward writes its gradient into zeros of the full shape;
+  // PyTorch's SplitBackward0 builds one gradient for all pieces instead.
+  return record(geometry(t), name, [t], (g) => [scatterIntoZeros(t, g, geometry)]);
+}
+
+/**
+ * Views of consecutive pieces along `dim`: pieces of `splitSize` (the last
+ * may be smaller), or of the listed sizes, which must add up to the size of `dim`.
+ */
+export function split(t: Tensor, splitSize: number | readonly number[], dim = 0): Tensor[] {
+  if (t.ndim === 0) throw new ShapeError('split expects at least a 1-dimensional tensor', { op: 'split' });
+  const d = normalizeDim(dim, t.ndim, 'split');
+  const n = t.shape[d]!;
+  if (typeof splitSize !== 'number') {
+    const sizes = [...splitSize];
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== n) {
+      throw new ShapeError(
+        `split sizes ${fmtShape(sizes)} must be non-negative integers that add up to the size of dimension ${d} (${n})`,
+        { op: 'split' },
+      );
+    }
+    let start = 0;
+    return sizes.map((len) => {
+      const p = piece(t, d, start, len, 'SplitWithSizesBackward0');
+      start += len;
+      return p;
+    });
+  }
+  if (!Number.isInteger(splitSize) || splitSize < 0 || (splitSize === 0 && n !== 0)) {
+    throw new ValueError(`split size must be a positive integer, got ${splitSize}`, { op: 'split' });
+  }
+  if (n === 0) return [piece(t, d, 0, 0, 'SplitBackward0')];
+  const out: Tensor[] = [];
+  for (let start = 0; start < n; start += splitSize) out.push(piece(t, d, start, Math.min(splitSize, n - start), 'SplitBackward0'));
+  return out;
+}
+
+/** Splits into `chunks` pieces of `ceil(size / chunks)` along `dim` (fewer when the size does not allow more, as in PyTorch). */
+export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) throw new ValueError(`chunks must be a positive integer, got ${chunks}`, { op: 'chunk' });
+  if (t.ndim === 0) throw new ShapeError('chunk expects at least a 1-dimensional tensor', { op: 'chunk' });
+  const d = normalizeDim(dim, t.ndim, 'chunk');
+  const n = t.shape[d]!;
+  if (n === 0) return Array.from({ length: chunks }, () => piece(t, d, 0, 0, 'SplitBackward0'));
+  return split(t, Math.ceil(n / chunks), d);
+}
+
+/** Tiles the tensor `sizes[i]` times along each dimension (extra leading sizes add dimensions), as PyTorch's `repeat`. */
+export function repeat(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
+  const reps = shapeArgs(args);
+  if (reps.length < t.ndim) {
+    throw new ShapeError(
+      `number of repeat sizes (${reps.length}) can not be smaller than the number of dimensions of the tensor (${t.ndim})`,
+      { op: 'repeat', hint: `pass at least ${t.ndim} sizes` },
+    );
+  }
+  if (reps.some((r) => !Number.isInteger(r) || r < 0)) throw new ValueError(`repeat sizes must be non-negative integers, got ${fmtShape(reps)}`, { op: 'repeat' });
+  const lead = reps.length - t.ndim;
+  const inShape = [...new Array<number>(lead).fill(1), ...t.shape];
+  const inStrides = [...new Array<number>(lead).fill(0), ...t.strides];
+  // Read the input as [r0, s0, r1, s1, …] with stride 0 on each repeat axis; one strided copy makes the result.
+  const wideShape: number[] = [];
+  const wideStrides: number[] = [];
+  inShape.forEach((s, i) => {
+    wideShape.push(reps[i]!, s);
+    wideStrides.push(0, inStrides[i]!);
+  });
+  const outShape = inShape.map((s, i) => s * reps[i]!);
+  const out = alloc(outShape, t.dtype);
+  backend().copy(sview(new Tensor(out.storage, wideShape, contiguousStrides(wideShape), 0, t.dtype)), { data: t.storage.data, offset: t.offset, strides: wideStrides }, wideShape);
+  const repeatAxes = inShape.map((_, i) => 2 * i);
+  return record(out, 'RepeatBackward0', [t], (g) => [g.reshape(wideShape).sum(repeatAxes).reshape(t.shape)]);
+}
+
+/** Checks and prepares cat's inputs: the tensors that take part (legacy empty 1-D tensors are skipped, as in PyTorch) and the result dtype. */
+function catInputs(tensors: readonly Tensor[], op: string): { parts: Tensor[]; dtype: DType } {
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new ValueError('expected a non-empty list of tensors', { op, hint: `pass an array: kd.${op}([a, b])` });
+  }
+  tensors.forEach((t, i) => {
+    if (!(t instanceof Tensor)) throw new ArgumentTypeError(`expected a list of tensors, but entry ${i} is ${typeof t}`, { op });
+  });
+  let dtype = tensors[0]!.dtype;
+  for (const t of tensors) dtype = promoteTypes(dtype, t.dtype);
+  return { parts: tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0)), dtype };
+}
+
+/** Raw concatenation along `d` of tensors already checked to fit. */
+function catRaw(parts: readonly Tensor[], d: number, dtype: DType, shape: number[]): Tensor {
+  const out = alloc(shape, dtype);
+  let start = 0;
+  for (const p of parts) {
+    const len = p.shape[d]!;
+    const dst = new Tensor(out.storage, [...p.shape], out.strides, start * out.strides[d]!, dtype);
+    backend().copy(sview(dst), sview(p), p.shape);
+    start += len;
+  }
+  return out;
+}
+
+/**
+ * Concatenates tensors along an existing dimension `dim`; every other
+ * dimension must match. dtypes are promoted. Differentiable.
+ *
+ * ```ts
+ * kd.cat([kd.ones([2, 3]), kd.zeros([1, 3])]).shape; // [3, 3]
+ * ```
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const { parts, dtype } = catInputs(tensors, 'cat');
+  if (parts.length === 0) return alloc([0], dtype);
+  const first = parts[0]!;
+  parts.forEach((t) => {
+    if (t.ndim === 0) throw new ShapeError(`zero-dimensional tensor (at position ${tensors.indexOf(t)}) cannot be concatenated`, { op: 'cat', hint: 'use stack, or unsqueeze it first' });
+    if (t.ndim !== first.ndim) {
+      throw new ShapeError(`tensors must have the same number of dimensions: got ${first.ndim} and ${t.ndim} (tensor ${tensors.indexOf(t)})`, { op: 'cat' });
+    }
+  });
+  const d = normalizeDim(dim, first.ndim, 'cat');
+  for (const t of parts) {
+    for (let k = 0; k < first.ndim; k++) {
+      if (k !== d && t.shape[k] !== first.shape[k]) {
+        throw new ShapeError(
+          `sizes of tensors must match except in dimension ${d}: expected size ${first.shape[k]} but got size ${t.shape[k]} ` +
+            `for tensor number ${tensors.indexOf(t)} in the list (shapes ${fmtShape(first.shape)} and ${fmtShape(t.shape)})`,
+          { op: 'cat' },
+        );
+      }
+    }
+  }
+  const shape = [...first.shape];
+  shape[d] = parts.reduce((a, t) => a + t.shape[d]!, 0);
+  const out = catRaw(parts, d, dtype, shape);
+  const starts = new Map<Tensor, number>();
+  parts.reduce((a, t) => (starts.set(t, a), a + t.shape[d]!), 0);
+  // The skipped empty tensors are inputs too: their gradient is empty.
+  return record(out, 'CatBackward0', tensors, (g) =>
+    tensors.map((t) => {
+      const start = starts.get(t);
+      return start === undefined ? alloc(t.shape, t.dtype) : castRaw(g.narrow(d, start, t.shape[d]!), t.dtype);
+    }),
+  );
+}
+
+/**
+ * Stacks tensors of one shape along a new dimension `dim`. Differentiable.
+ *
+ * ```ts
+ * kd.stack([kd.ones([3]), kd.zeros([3])], 1).shape; // [3, 2]
+ * ```
+ */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  const { dtype } = catInputs(tensors, 'stack');
+  const first = tensors[0]!;
+  tensors.forEach((t, i) => {
+    if (t.ndim !== first.ndim || t.shape.some((s, k) => s !== first.shape[k])) {
+      throw new ShapeError(`stack expects each tensor to be equal size, but got ${fmtShape(first.shape)} at entry 0 and ${fmtShape(t.shape)} at entry ${i}`, { op: 'stack' });
+    }
+  });
+  const d = normalizeDim(dim, first.ndim + 1, 'stack');
+  const parts = tensors.map((t) => {
+    const shape = [...t.shape];
+    const strides = [...t.strides];
+    shape.splice(d, 0, 1);
+    strides.splice(d, 0, 0);
+    return new Tensor(t.storage, shape, strides, t.offset, t.dtype);
+  });
+  const shape = [...first.shape];
+  shape.splice(d, 0, tensors.length);
+  const out = catRaw(parts, d, dtype, shape);
+  return record(out, 'StackBackward0', tensors, (g) => tensors.map((t, i) => castRaw(g.select(d, i), t.dtype)));
 }

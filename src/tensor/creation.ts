@@ -109,24 +109,30 @@ function describe(v: unknown): string {
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: ShapeArg, value: number, options: TensorOptions = {}): Tensor {
-  const s = toShape(shape, 'full');
+  return filled('full', shape, value, options);
+}
+
+function filled(op: string, shape: ShapeArg, value: number, options: TensorOptions): Tensor {
+  const s = toShape(shape, op);
   const dtype = options.dtype ?? 'float32';
   const data = allocate(dtype, shapeSize(s));
   if (value !== 0) backend().fill(data, value, 0, data.length);
   return finish(Tensor.fromData(data, s, dtype), options);
 }
 
+/** A tensor of `shape` filled with zeros (float32 unless `dtype` says otherwise). */
 export function zeros(shape: ShapeArg, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
+/** A tensor of `shape` filled with ones (float32 unless `dtype` says otherwise). */
 export function ones(shape: ShapeArg, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 /** A tensor whose values are not meant to be read before they are written (zeros here: typed arrays start zeroed). */
 export function empty(shape: ShapeArg, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('empty', shape, 0, options);
 }
 
 function likeOptions(t: Tensor, options: TensorOptions): TensorOptions {
@@ -184,8 +190,11 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   const data = allocate(dtype, steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // NOTE: PyTorch fills the second half backwards from `end` so that the last value is exactly `end`.
+  // Its float32 kernel also rounds in float32 and, vectorised, differs by an ulp from this double
+  // arithmetic in a few places (tests allow 2 ulps).
   const half = Math.floor(steps / 2);
-  for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  if (steps === 1) data[0] = start;
+  else for (let i = 0; i < steps; i++) data[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   return finish(Tensor.fromData(data, [steps], dtype), options);
 }
 
@@ -247,7 +256,7 @@ export function randintLike(t: Tensor, low: number, high: number, options: Rando
 /** A tensor holding one number (0-d). */
 export function scalarTensor(value: number, dtype: DType): Tensor {
   const data = allocate(dtype, 1);
-  data[0] = value;
+  data[0] = dtype === 'bool' ? (value !== 0 ? 1 : 0) : value;
   return new Tensor(new Storage(data), [], [], 0, dtype);
 }
 

@@ -155,8 +155,10 @@ export interface TensorMethods {
   logsumexp(dim: Dims, options?: ReduceOptions): Tensor;
   softmax(dim: number): Tensor;
   logSoftmax(dim: number): Tensor;
-  all(): Tensor;
-  any(): Tensor;
+  /** Whether every element (over `dim`, or all of them) is non-zero, as a bool tensor. */
+  all(dim?: Dims | null, options?: ReduceOptions): Tensor;
+  /** Whether any element (over `dim`, or all of them) is non-zero, as a bool tensor. */
+  any(dim?: Dims | null, options?: ReduceOptions): Tensor;
 
   // --- matmul (ops/matmul.ts) ----------------------------------------------
   matmul(other: Tensor): Tensor;

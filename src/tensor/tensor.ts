@@ -1,4 +1,4 @@
-import { IndexError, InternalError, KindlingError, ValueError } from '../errors.js';
+import { DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { TensorMethods } from './methods.js';
 
@@ -21,6 +21,15 @@ export interface GradNode {
   readonly name: string;
   /** The op's differentiable inputs, in order; `null` where an input needs no grad. */
   readonly inputs: readonly (Tensor | null)[];
+  /**
+   * Where each input's gradient goes, fixed when the op ran: the node that
+   * had produced that input, or the input itself when it is a leaf; `null`
+   * where it needs no grad. (An in-place op later gives the input tensor a
+   * new `gradFn`; edges recorded before it keep pointing at the old history.)
+   */
+  readonly next: readonly (GradNode | Tensor | null)[];
+  /** The non-leaf tensor whose `.grad` receives this node's incoming gradient (`retainGrad()`), or null. */
+  retainedBy: Tensor | null;
   /** Gradients of the inputs given the gradient of the output (same order as `inputs`). */
   apply(gradOutput: Tensor): (Tensor | null)[];
   /** Drops saved tensors after a backward pass without `retainGraph`. */
@@ -146,7 +155,10 @@ export class Tensor {
       return this;
     }
     if (flag && this.dtype !== 'float32' && this.dtype !== 'float64') {
-      throw new KindlingError(`only floating point tensors can require gradients, got ${this.dtype}`, { op: 'requiresGrad_' });
+      throw new DTypeError(`only floating point tensors can require gradients, got ${this.dtype}`, {
+        op: 'requiresGrad_',
+        hint: "create it with { dtype: 'float32' } or convert it with .float()",
+      });
     }
     this._requiresGrad = flag;
     return this;
@@ -160,10 +172,10 @@ export class Tensor {
   set grad(g: Tensor | null) {
     if (g !== null) {
       if (g.dtype !== this.dtype) {
-        throw new KindlingError(`assigned grad has dtype ${g.dtype}, but the tensor has dtype ${this.dtype}`, { op: 'grad' });
+        throw new DTypeError(`assigned grad has dtype ${g.dtype}, but the tensor has dtype ${this.dtype}`, { op: 'grad' });
       }
       if (g.shape.length !== this.shape.length || g.shape.some((d, i) => d !== this.shape[i])) {
-        throw new KindlingError(
+        throw new ShapeError(
           `assigned grad has shape [${g.shape.join(', ')}], but the tensor has shape [${this.shape.join(', ')}]`,
           { op: 'grad' },
         );

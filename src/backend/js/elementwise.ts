@@ -2,9 +2,6 @@ import type { BinaryOp, StridedView, UnaryOp } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 import { coalesce, forEachRow } from './strided.js';
 
-type Row = (out: TypedArray, o: number, x: TypedArray, xo: number, xs: number, len: number) => void;
-type Row2 = (out: TypedArray, o: number, a: TypedArray, ao: number, as: number, b: TypedArray, bo: number, bs: number, len: number) => void;
-
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /** Error function (Abramowitz–Stegun 7.1.26 is too coarse for float64 gradcheck; this is W. J. Cody's rational approximation via erfc). */
@@ -42,134 +39,162 @@ export function erf(x: number): number {
   return x < 0 ? erfc - 1 : 1 - erfc;
 }
 
-function unaryRow(fn: (v: number) => number): Row {
-  // Each call of unaryRow makes a distinct closure, so `fn` stays monomorphic
-  // inside its loop and V8 can inline it.
-  return (out, o, x, xo, xs, len) => {
-    for (let i = 0; i < len; i++, xo += xs) out[o + i] = fn(x[xo]!);
-  };
-}
-
-function paramRow(op: UnaryOp, params: readonly number[]): Row {
+/**
+ * One row of a unary op: `out[o + i] = op(x[xo + i·xs])` for `i < len`.
+ * The switch runs once per row and every case is its own loop, so the
+ * inner loops call no closures (Math builtins are inlined by the JIT).
+ */
+function unaryRow(op: UnaryOp, p0: number, p1: number, out: TypedArray, o: number, x: TypedArray, xo: number, xs: number, len: number): void {
+  const end = o + len;
   switch (op) {
+    case 'neg': for (; o < end; o++, xo += xs) out[o] = -x[xo]!; return;
+    case 'exp': for (; o < end; o++, xo += xs) out[o] = Math.exp(x[xo]!); return;
+    case 'log': for (; o < end; o++, xo += xs) out[o] = Math.log(x[xo]!); return;
+    case 'log1p': for (; o < end; o++, xo += xs) out[o] = Math.log1p(x[xo]!); return;
+    case 'expm1': for (; o < end; o++, xo += xs) out[o] = Math.expm1(x[xo]!); return;
+    case 'sqrt': for (; o < end; o++, xo += xs) out[o] = Math.sqrt(x[xo]!); return;
+    case 'rsqrt': for (; o < end; o++, xo += xs) out[o] = 1 / Math.sqrt(x[xo]!); return;
+    case 'abs': for (; o < end; o++, xo += xs) out[o] = Math.abs(x[xo]!); return;
+    case 'sign':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
+      }
+      return;
+    case 'reciprocal': for (; o < end; o++, xo += xs) out[o] = 1 / x[xo]!; return;
+    case 'square':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = v * v;
+      }
+      return;
+    case 'sin': for (; o < end; o++, xo += xs) out[o] = Math.sin(x[xo]!); return;
+    case 'cos': for (; o < end; o++, xo += xs) out[o] = Math.cos(x[xo]!); return;
+    case 'floor': for (; o < end; o++, xo += xs) out[o] = Math.floor(x[xo]!); return;
+    case 'ceil': for (; o < end; o++, xo += xs) out[o] = Math.ceil(x[xo]!); return;
+    case 'round':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        const r = Math.round(v);
+        // NOTE: PyTorch rounds half to even, Math.round rounds half up.
+        out[o] = r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+      }
+      return;
+    case 'relu':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        // NOTE: relu(NaN) is NaN in PyTorch; `v > 0 ? v : 0` would give 0.
+        out[o] = v <= 0 ? 0 : v;
+      }
+      return;
+    case 'sigmoid': for (; o < end; o++, xo += xs) out[o] = 1 / (1 + Math.exp(-x[xo]!)); return;
+    case 'tanh': for (; o < end; o++, xo += xs) out[o] = Math.tanh(x[xo]!); return;
+    case 'gelu':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+      }
+      return;
+    case 'geluTanh':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)));
+      }
+      return;
+    case 'silu':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = v / (1 + Math.exp(-v));
+      }
+      return;
+    case 'logicalNot': for (; o < end; o++, xo += xs) out[o] = x[xo] === 0 ? 1 : 0; return;
+    case 'isnan': for (; o < end; o++, xo += xs) out[o] = Number.isNaN(x[xo]) ? 1 : 0; return;
+    case 'isfinite': for (; o < end; o++, xo += xs) out[o] = Number.isFinite(x[xo]) ? 1 : 0; return;
     case 'clamp': {
-      const lo = params[0] ?? NaN;
-      const hi = params[1] ?? NaN;
-      const hasLo = !Number.isNaN(lo);
-      const hasHi = !Number.isNaN(hi);
-      return (out, o, x, xo, xs, len) => {
-        for (let i = 0; i < len; i++, xo += xs) {
-          let v = x[xo]!;
-          // NOTE: NaN stays NaN, as in PyTorch's clamp.
-          if (hasLo && v < lo) v = lo;
-          if (hasHi && v > hi) v = hi;
-          out[o + i] = v;
-        }
-      };
+      // params [min, max]; NaN means no bound. NOTE: NaN inputs stay NaN, as in PyTorch's clamp.
+      const hasLo = !Number.isNaN(p0);
+      const hasHi = !Number.isNaN(p1);
+      for (; o < end; o++, xo += xs) {
+        let v = x[xo]!;
+        if (hasLo && v < p0) v = p0;
+        if (hasHi && v > p1) v = p1;
+        out[o] = v;
+      }
+      return;
     }
     case 'softplus': {
-      const beta = params[0] ?? 1;
-      const threshold = params[1] ?? 20;
-      return unaryRow((v) => (v * beta > threshold ? v : Math.log1p(Math.exp(v * beta)) / beta));
+      // params [beta, threshold]. NOTE: above the threshold softplus is the identity (PyTorch's rule).
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = v * p0 > p1 ? v : Math.log1p(Math.exp(v * p0)) / p0;
+      }
+      return;
     }
-    case 'leakyRelu': {
-      const slope = params[0] ?? 0.01;
-      return unaryRow((v) => (v > 0 ? v : v * slope));
-    }
-    default:
-      return UNARY[op];
+    case 'leakyRelu':
+      for (; o < end; o++, xo += xs) {
+        const v = x[xo]!;
+        out[o] = v > 0 ? v : v * p0;
+      }
+      return;
   }
 }
 
-const UNARY: Record<UnaryOp, Row> = {
-  neg: unaryRow((v) => -v),
-  exp: unaryRow(Math.exp),
-  log: unaryRow(Math.log),
-  log1p: unaryRow(Math.log1p),
-  expm1: unaryRow(Math.expm1),
-  sqrt: unaryRow(Math.sqrt),
-  rsqrt: unaryRow((v) => 1 / Math.sqrt(v)),
-  abs: unaryRow(Math.abs),
-  sign: unaryRow((v) => (v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN)),
-  reciprocal: unaryRow((v) => 1 / v),
-  square: unaryRow((v) => v * v),
-  sin: unaryRow(Math.sin),
-  cos: unaryRow(Math.cos),
-  floor: unaryRow(Math.floor),
-  ceil: unaryRow(Math.ceil),
-  // NOTE: PyTorch rounds half to even, Math.round rounds half up.
-  round: unaryRow((v) => {
-    const r = Math.round(v);
-    return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  }),
-  // NOTE: relu(NaN) is NaN in PyTorch; `v > 0 ? v : 0` would give 0.
-  relu: unaryRow((v) => (v <= 0 ? 0 : v)),
-  sigmoid: unaryRow((v) => 1 / (1 + Math.exp(-v))),
-  tanh: unaryRow(Math.tanh),
-  gelu: unaryRow((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))),
-  geluTanh: unaryRow((v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + 0.044715 * v * v * v)))),
-  silu: unaryRow((v) => v / (1 + Math.exp(-v))),
-  logicalNot: unaryRow((v) => (v === 0 ? 1 : 0)),
-  isnan: unaryRow((v) => (Number.isNaN(v) ? 1 : 0)),
-  isfinite: unaryRow((v) => (Number.isFinite(v) ? 1 : 0)),
-  clamp: unaryRow((v) => v),
-  softplus: unaryRow((v) => (v > 20 ? v : Math.log1p(Math.exp(v)))),
-  leakyRelu: unaryRow((v) => (v > 0 ? v : v * 0.01)),
-};
-
-function binaryRow(fn: (a: number, b: number) => number): Row2 {
-  return (out, o, a, ao, as, b, bo, bs, len) => {
-    for (let i = 0; i < len; i++, ao += as, bo += bs) out[o + i] = fn(a[ao]!, b[bo]!);
-  };
+/** Default parameters of the parameterised unary ops. */
+function unaryParams(op: UnaryOp, params: readonly number[] | undefined): [number, number] {
+  switch (op) {
+    case 'clamp': return [params?.[0] ?? NaN, params?.[1] ?? NaN];
+    case 'softplus': return [params?.[0] ?? 1, params?.[1] ?? 20];
+    case 'leakyRelu': return [params?.[0] ?? 0.01, 0];
+    default: return [0, 0];
+  }
 }
 
-const BINARY: Record<BinaryOp, Row2> = {
-  add: (out, o, a, ao, as, b, bo, bs, len) => {
-    for (let i = 0; i < len; i++, ao += as, bo += bs) out[o + i] = a[ao]! + b[bo]!;
-  },
-  sub: (out, o, a, ao, as, b, bo, bs, len) => {
-    for (let i = 0; i < len; i++, ao += as, bo += bs) out[o + i] = a[ao]! - b[bo]!;
-  },
-  mul: (out, o, a, ao, as, b, bo, bs, len) => {
-    for (let i = 0; i < len; i++, ao += as, bo += bs) out[o + i] = a[ao]! * b[bo]!;
-  },
-  div: (out, o, a, ao, as, b, bo, bs, len) => {
-    for (let i = 0; i < len; i++, ao += as, bo += bs) out[o + i] = a[ao]! / b[bo]!;
-  },
-  pow: binaryRow(Math.pow),
-  // NOTE: maximum/minimum propagate NaN as PyTorch does (Math.max does too).
-  maximum: binaryRow(Math.max),
-  minimum: binaryRow(Math.min),
-  eq: binaryRow((x, y) => (x === y ? 1 : 0)),
-  ne: binaryRow((x, y) => (x !== y ? 1 : 0)),
-  lt: binaryRow((x, y) => (x < y ? 1 : 0)),
-  le: binaryRow((x, y) => (x <= y ? 1 : 0)),
-  gt: binaryRow((x, y) => (x > y ? 1 : 0)),
-  ge: binaryRow((x, y) => (x >= y ? 1 : 0)),
-  logicalAnd: binaryRow((x, y) => (x !== 0 && y !== 0 ? 1 : 0)),
-  logicalOr: binaryRow((x, y) => (x !== 0 || y !== 0 ? 1 : 0)),
-  logicalXor: binaryRow((x, y) => ((x !== 0) !== (y !== 0) ? 1 : 0)),
-};
+/** One row of a binary op: `out[o + i] = a[ao + i·as] op b[bo + i·bs]`; the switch runs once per row. */
+function binaryRow(op: BinaryOp, out: TypedArray, o: number, a: TypedArray, ao: number, as: number, b: TypedArray, bo: number, bs: number, len: number): void {
+  const end = o + len;
+  switch (op) {
+    case 'add': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! + b[bo]!; return;
+    case 'sub': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! - b[bo]!; return;
+    case 'mul': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! * b[bo]!; return;
+    case 'div': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! / b[bo]!; return;
+    case 'pow': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.pow(a[ao]!, b[bo]!); return;
+    // NOTE: maximum/minimum propagate NaN as PyTorch does (Math.max does too).
+    case 'maximum': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.max(a[ao]!, b[bo]!); return;
+    case 'minimum': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.min(a[ao]!, b[bo]!); return;
+    case 'eq': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao] === b[bo] ? 1 : 0; return;
+    case 'ne': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao] !== b[bo] ? 1 : 0; return;
+    case 'lt': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! < b[bo]! ? 1 : 0; return;
+    case 'le': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! <= b[bo]! ? 1 : 0; return;
+    case 'gt': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! > b[bo]! ? 1 : 0; return;
+    case 'ge': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! >= b[bo]! ? 1 : 0; return;
+    case 'logicalAnd': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao] !== 0 && b[bo] !== 0 ? 1 : 0; return;
+    case 'logicalOr': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao] !== 0 || b[bo] !== 0 ? 1 : 0; return;
+    case 'logicalXor': for (; o < end; o++, ao += as, bo += bs) out[o] = (a[ao] !== 0) !== (b[bo] !== 0) ? 1 : 0; return;
+  }
+}
 
 export function unary(op: UnaryOp, out: TypedArray, x: StridedView, shape: readonly number[], params?: readonly number[]): void {
-  const row = params ? paramRow(op, params) : UNARY[op];
+  const [p0, p1] = unaryParams(op, params);
   const c = coalesce(shape, [x.strides]);
+  const xs = c.strides[0]![c.shape.length - 1] ?? 1;
+  const xd = x.data;
   let o = 0;
   forEachRow(c.shape, c.strides[0]!, x.offset, null, 0, null, 0, (xo, _1, _2, len) => {
-    row(out, o, x.data, xo, c.strides[0]![c.shape.length - 1] ?? 1, len);
+    unaryRow(op, p0, p1, out, o, xd, xo, xs, len);
     o += len;
   });
 }
 
 export function binary(op: BinaryOp, out: TypedArray, a: StridedView, b: StridedView, shape: readonly number[]): void {
-  const row = BINARY[op];
   const c = coalesce(shape, [a.strides, b.strides]);
   const last = c.shape.length - 1;
   const as = c.strides[0]![last] ?? 1;
   const bs = c.strides[1]![last] ?? 1;
+  const ad = a.data;
+  const bd = b.data;
   let o = 0;
   forEachRow(c.shape, c.strides[0]!, a.offset, c.strides[1]!, b.offset, null, 0, (ao, bo, _2, len) => {
-    row(out, o, a.data, ao, as, b.data, bo, bs, len);
+    binaryRow(op, out, o, ad, ao, as, bd, bo, bs, len);
     o += len;
   });
 }

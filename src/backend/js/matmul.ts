@@ -1,48 +1,116 @@
 import type { MatrixView } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
-const BLOCK_K = 256;
-const BLOCK_N = 512;
+/** Rows and columns of the register block each micro-kernel call computes. */
+const MR = 4;
+const NR = 4;
 
 /**
- * Batched strided matrix product in plain TypeScript. Each batch copies its
- * `b` operand into a contiguous row-major `[k, n]` panel (so the inner loop
- * walks memory with stride 1 whatever the strides of `b`), then runs an
- * i-k-j loop blocked over k and n so the panel rows stay in cache.
+ * Batched strided matrix product in plain TypeScript (GotoBLAS-style, one
+ * level): per batch, `a` is packed into panels of MR rows and `b` into
+ * panels of NR columns, both k-major in float64 scratch arrays, so the
+ * micro-kernel reads both with unit stride whatever the operands' strides.
+ * The micro-kernel keeps a 4×4 block of `out` in 16 local accumulators
+ * (8 loads per 16 multiply-adds) and writes it once.
+ *
+ * NOTE: products accumulate in float64 and are rounded once into `out`
+ * (PyTorch's float32 GEMM rounds at every step: results agree to float32 tolerance).
  */
 export function matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate = false): void {
-  const panel = out instanceof Float64Array ? new Float64Array(k * n) : new Float32Array(k * n);
-  const ad = a.data;
-  const bd = b.data;
+  const mPanels = Math.ceil(m / MR);
+  const nPanels = Math.ceil(n / NR);
+  const ap = new Float64Array(mPanels * k * MR);
+  const bp = new Float64Array(nPanels * k * NR);
   for (let bt = 0; bt < batch; bt++) {
     const outBase = bt * m * n;
-    if (!accumulate) out.fill(0, outBase, outBase + m * n);
-    // Pack b[bt] as row-major [k, n].
-    const bBase = b.offset + bt * b.batchStride;
-    for (let p = 0; p < k; p++) {
-      let src = bBase + p * b.rowStride;
-      const dst = p * n;
-      if (b.colStride === 1) {
-        for (let j = 0; j < n; j++) panel[dst + j] = bd[src + j]!;
-      } else {
-        for (let j = 0; j < n; j++, src += b.colStride) panel[dst + j] = bd[src]!;
+    if (m === 0 || n === 0) continue;
+    if (k === 0) {
+      if (!accumulate) out.fill(0, outBase, outBase + m * n);
+      continue;
+    }
+    packA(ap, a, a.offset + bt * a.batchStride, m, k);
+    packB(bp, b, b.offset + bt * b.batchStride, k, n);
+    for (let ib = 0; ib < mPanels; ib++) {
+      const i0 = ib * MR;
+      const rows = Math.min(MR, m - i0);
+      for (let jb = 0; jb < nPanels; jb++) {
+        const j0 = jb * NR;
+        kernel4x4(out, outBase + i0 * n + j0, n, rows, Math.min(NR, n - j0), ap, ib * k * MR, bp, jb * k * NR, k, accumulate);
       }
     }
-    const aBase = a.offset + bt * a.batchStride;
-    for (let j0 = 0; j0 < n; j0 += BLOCK_N) {
-      const j1 = Math.min(n, j0 + BLOCK_N);
-      for (let p0 = 0; p0 < k; p0 += BLOCK_K) {
-        const p1 = Math.min(k, p0 + BLOCK_K);
-        for (let i = 0; i < m; i++) {
-          const oRow = outBase + i * n;
-          const aRow = aBase + i * a.rowStride;
-          for (let p = p0; p < p1; p++) {
-            const av = ad[aRow + p * a.colStride]!;
-            const pRow = p * n;
-            for (let j = j0; j < j1; j++) out[oRow + j]! += av * panel[pRow + j]!;
-          }
-        }
-      }
+  }
+}
+
+/** Packs `a` `[m, k]` into row panels: `ap[(ib·k + p)·MR + r] = a[ib·MR + r, p]`, zero past row m. */
+function packA(ap: Float64Array, a: MatrixView, base: number, m: number, k: number): void {
+  const d = a.data;
+  const rs = a.rowStride;
+  const cs = a.colStride;
+  for (let i = 0; i < m; i++) {
+    const dst = Math.floor(i / MR) * k * MR + (i % MR);
+    let src = base + i * rs;
+    for (let p = 0; p < k; p++, src += cs) ap[dst + p * MR] = d[src]!;
+  }
+  // Zero the padding rows of the last panel (the scratch is reused across batches).
+  for (let i = m; i < Math.ceil(m / MR) * MR; i++) {
+    const dst = Math.floor(i / MR) * k * MR + (i % MR);
+    for (let p = 0; p < k; p++) ap[dst + p * MR] = 0;
+  }
+}
+
+/** Packs `b` `[k, n]` into column panels: `bp[(jb·k + p)·NR + c] = b[p, jb·NR + c]`, zero past column n. */
+function packB(bp: Float64Array, b: MatrixView, base: number, k: number, n: number): void {
+  const d = b.data;
+  const rs = b.rowStride;
+  const cs = b.colStride;
+  const nPanels = Math.ceil(n / NR);
+  for (let p = 0; p < k; p++) {
+    const src = base + p * rs;
+    for (let jb = 0; jb < nPanels; jb++) {
+      const dst = (jb * k + p) * NR;
+      const j0 = jb * NR;
+      for (let c = 0; c < NR; c++) bp[dst + c] = j0 + c < n ? d[src + (j0 + c) * cs]! : 0;
+    }
+  }
+}
+
+/** `out[rows × cols block at o, row stride n] (+)= Apanel · Bpanel` over `k`. */
+function kernel4x4(
+  out: TypedArray, o: number, n: number, rows: number, cols: number,
+  ap: Float64Array, ao: number, bp: Float64Array, bo: number, k: number, accumulate: boolean,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < k; p++, ao += MR, bo += NR) {
+    const a0 = ap[ao]!, a1 = ap[ao + 1]!, a2 = ap[ao + 2]!, a3 = ap[ao + 3]!;
+    const b0 = bp[bo]!, b1 = bp[bo + 1]!, b2 = bp[bo + 2]!, b3 = bp[bo + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+  }
+  if (rows === MR && cols === NR) {
+    if (accumulate) {
+      out[o]! += c00; out[o + 1]! += c01; out[o + 2]! += c02; out[o + 3]! += c03; o += n;
+      out[o]! += c10; out[o + 1]! += c11; out[o + 2]! += c12; out[o + 3]! += c13; o += n;
+      out[o]! += c20; out[o + 1]! += c21; out[o + 2]! += c22; out[o + 3]! += c23; o += n;
+      out[o]! += c30; out[o + 1]! += c31; out[o + 2]! += c32; out[o + 3]! += c33;
+    } else {
+      out[o] = c00; out[o + 1] = c01; out[o + 2] = c02; out[o + 3] = c03; o += n;
+      out[o] = c10; out[o + 1] = c11; out[o + 2] = c12; out[o + 3] = c13; o += n;
+      out[o] = c20; out[o + 1] = c21; out[o + 2] = c22; out[o + 3] = c23; o += n;
+      out[o] = c30; out[o + 1] = c31; out[o + 2] = c32; out[o + 3] = c33;
+    }
+    return;
+  }
+  // Edge block: write only the rows × cols that exist.
+  const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (accumulate) out[o + r * n + c]! += block[r * NR + c]!;
+      else out[o + r * n + c] = block[r * NR + c]!;
     }
   }
 }
