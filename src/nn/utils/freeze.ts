@@ -8,9 +8,9 @@ import { Module } from '../module.js';
 import { describeValue } from '../parameter.js';
 
 /** The parameters of a module, or the given tensors, checked before anything changes. */
-function paramsOf(op: string, target: Module | Iterable<Tensor>): Tensor[] {
+function paramsOf(op: string, target: Module | Tensor | Iterable<Tensor>): Tensor[] {
   if (target instanceof Module) return [...target.parameters()];
-  if (target instanceof Tensor) return [target];
+  if (target instanceof Tensor) return paramsOf(op, [target]);
   if (target === null || typeof target !== 'object' || typeof (target as Iterable<unknown>)[Symbol.iterator] !== 'function') {
     throw new ArgumentTypeError(`expected a Module, a parameter or an iterable of parameters, got ${describeValue(target)}`, {
       op,
@@ -40,7 +40,7 @@ function paramsOf(op: string, target: Module | Iterable<Tensor>): Tensor[] {
  * const opt = new optim.SGD(model.head.parameters(), { lr: 0.05 });
  * ```
  */
-export function freeze<T extends Module | Iterable<Tensor>>(target: T): T {
+export function freeze<T extends Module | Tensor | Iterable<Tensor>>(target: T): T {
   const params = paramsOf('freeze', target);
   for (const p of params) {
     p.requiresGrad = false;
@@ -62,7 +62,7 @@ export function freeze<T extends Module | Iterable<Tensor>>(target: T): T {
  * opt.addParamGroup({ params: model.base.parameters(), lr: 0.005, name: 'base' });
  * ```
  */
-export function unfreeze<T extends Module | Iterable<Tensor>>(target: T): T {
+export function unfreeze<T extends Module | Tensor | Iterable<Tensor>>(target: T): T {
   const params = paramsOf('unfreeze', target);
   const bad = params.findIndex((p) => p.dtype !== 'float32' && p.dtype !== 'float64');
   if (bad >= 0) throw new ValueError(`element ${bad} has dtype ${params[bad]!.dtype}; only floating point tensors can require gradients`, { op: 'unfreeze' });

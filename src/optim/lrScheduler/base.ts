@@ -1,0 +1,283 @@
+/**
+ * `LRScheduler`: the book-keeping every epoch-based scheduler shares
+ * (PyTorch's `_LRScheduler`): `initialLr` and base lrs, the epoch counter,
+ * the chainable `step()`, `getLastLr()`, state dicts, the "scheduler stepped
+ * before the optimizer" warning, and — beyond PyTorch — the groups it drives
+ * (a `groups` selector) and groups added to the optimizer later.
+ */
+import { ParamGroupError } from '../../errors.js';
+import type { GroupSelector, SchedulableGroup, SchedulableOptimizer, Scheduler, SchedulerOptions, SchedulerStateDict } from './types.js';
+import {
+  assignFields, checkFields, checkOptimizer, checkOptionKeys, groupLabel, GroupTracker, intOption, saveFields, warn, type FieldKind,
+} from './util.js';
+
+/** The option keys every epoch-based scheduler accepts. */
+export const BASE_KEYS: readonly string[] = ['lastEpoch', 'groups'];
+
+const BASE_FIELDS: Readonly<Record<string, FieldKind>> = {
+  lastEpoch: 'int',
+  baseLrs: 'perGroup',
+  stepCount: 'int',
+  lastLr: 'perGroup',
+  groupIndices: 'ints',
+  groupsSeen: 'int',
+};
+
+/**
+ * Base class of the epoch-based schedulers. A subclass sets its options in
+ * its constructor and then calls `this.initialStep()`, which adopts the
+ * groups, records `initialLr` and applies epoch 0 (so constructing a
+ * scheduler may change the lrs at once, as in PyTorch).
+ *
+ * Groups added to the optimizer later are scheduled from the moment they
+ * arrive: as if they had been there from the start, with their own lr as
+ * their base lr (`initialLr`), at the scheduler's current epoch.
+ *
+ * ```ts
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ * for (let epoch = 0; epoch < 100; epoch++) { train(); opt.step(); sched.step(); }
+ * ```
+ */
+export abstract class LRScheduler implements Scheduler {
+  readonly optimizer: SchedulableOptimizer;
+  /** The index of the last epoch (`-1` before the initial step). */
+  lastEpoch: number;
+  /** The base lr of each driven group (its `initialLr`). */
+  baseLrs: number[] = [];
+  /** How many times `step()` ran, the initial step included (PyTorch's `_step_count`). */
+  protected stepCount = 0;
+  /** The driven groups' lrs after the last step. */
+  protected lastLr: number[] = [];
+  /** @internal */
+  readonly tracker: GroupTracker;
+  /** The class name, for messages. */
+  protected readonly op: string;
+  private optimizerStepsAtStart: number | undefined;
+  private started = false;
+  /** Whether the scheduler was made with `lastEpoch` (resuming a schedule). */
+  protected readonly resuming: boolean;
+
+  protected constructor(op: string, optimizer: SchedulableOptimizer, options: SchedulerOptions, keys: readonly string[]) {
+    this.op = op;
+    this.optimizer = checkOptimizer(op, optimizer);
+    const opts = checkOptionKeys(op, options, keys);
+    this.lastEpoch = intOption(op, 'lastEpoch', opts['lastEpoch'], -1, -1);
+    this.resuming = this.lastEpoch !== -1;
+    this.tracker = new GroupTracker(op, this.optimizer, opts['groups'] as GroupSelector | undefined);
+    this.tracker.adopter = (group, index, position, late) => this.adoptGroup(group, index, position, late);
+  }
+
+  /** Indices in `optimizer.paramGroups` of the groups this scheduler drives. */
+  get groupIndices(): number[] {
+    return [...this.tracker.indices];
+  }
+
+  /** The driven groups, in order. */
+  protected groups(): SchedulableGroup[] {
+    return this.tracker.groups();
+  }
+
+  /**
+   * Adopts the groups and takes the first step (epoch 0, or `lastEpoch + 1`
+   * when resuming). Subclasses call it at the end of their constructor.
+   * @internal
+   */
+  initialStep(): void {
+    if (this.started) {
+      this.optimizerStepsAtStart = this.optimizer.stepCount;
+      this.stepCount = 0;
+      this.step();
+      return;
+    }
+    // A constructor that fails (a bad lrLambda value at epoch 0 …) leaves the groups as they were.
+    const snapshot = this.optimizer.paramGroups.map((g) => ({ ...g }));
+    try {
+      this.tracker.sync(false);
+      this.tracker.listen();
+      this.optimizerStepsAtStart = this.optimizer.stepCount;
+      this.stepCount = 0;
+      this.step();
+      this.started = true;
+    } catch (e) {
+      this.tracker.unlisten();
+      this.optimizer.paramGroups.forEach((g, i) => {
+        const before = snapshot[i]! as Record<string, unknown>;
+        const live = g as unknown as Record<string, unknown>;
+        for (const k of Object.keys(live)) if (!(k in before)) delete live[k];
+        Object.assign(live, before);
+      });
+      throw e;
+    }
+  }
+
+  /**
+   * Checks and prepares one group (throwing here changes nothing) and
+   * returns what commits it: subclass values, `initialLr`, the base lr, and
+   * for a group that arrives later, its lr at the current epoch.
+   */
+  private adoptGroup(group: SchedulableGroup, index: number, position: number, late: boolean): () => void {
+    if (!late && this.resuming && typeof group.initialLr !== 'number') {
+      throw new ParamGroupError(`param 'initialLr' is not specified in ${groupLabel(index, group.name)} when resuming (lastEpoch ${this.lastEpoch})`, {
+        op: this.op,
+        hint: 'make the scheduler before loading the optimizer state, or set initialLr on each group',
+      });
+    }
+    const commit = this.prepareGroup(group, index, position, late);
+    return () => {
+      commit();
+      // NOTE: as PyTorch's setdefault: an initialLr already there (from another
+      // scheduler or a loaded optimizer state) is kept.
+      if (typeof group.initialLr !== 'number') group.initialLr = group.lr;
+      this.baseLrs[position] = this.baseLrOf(group, position);
+      if (late) {
+        group.lr = this.joinLr(position);
+        this.lastLr[position] = group.lr;
+      }
+    };
+  }
+
+  /** Subclass hook: validate and prepare the group's own values (may throw, must not change anything). */
+  protected prepareGroup(_group: SchedulableGroup, _index: number, _position: number, _late: boolean): () => void {
+    return () => {};
+  }
+
+  /** The group's base lr (its `initialLr`; CyclicLR uses its `baseLr`). */
+  protected baseLrOf(group: SchedulableGroup, _position: number): number {
+    return group.initialLr!;
+  }
+
+  /**
+   * The lr of a group that just arrived, at the current epoch, as if it had
+   * been there from the start: for chainable schedulers the closed-form
+   * factor applied to its current lr (so other schedulers' factors stay).
+   */
+  protected abstract joinLr(position: number): number;
+
+  /** The chainable rule: the driven groups' lrs at `lastEpoch` from their current lrs. */
+  protected abstract computeLr(): number[];
+
+  /** The closed form at `lastEpoch` (from the base lrs); the chainable rule where there is none. */
+  protected closedFormLr(): number[] {
+    return this.computeLr();
+  }
+
+  /**
+   * Advances one epoch and writes the new lrs into the driven groups. Call it
+   * after `optimizer.step()`.
+   */
+  step(): void {
+    this.advance(() => {
+      this.lastEpoch += 1;
+      return this.computeLr();
+    });
+  }
+
+  /**
+   * Jumps to `epoch` with the closed form where the scheduler has one (what
+   * PyTorch's deprecated `step(epoch)` does; SequentialLR uses it at its
+   * milestones).
+   */
+  stepTo(epoch: number): void {
+    intOption(this.op, 'epoch', epoch, 0);
+    this.advance(() => {
+      this.lastEpoch = epoch;
+      return this.closedFormLr();
+    });
+  }
+
+  /** The step shell: order warning, late groups, then `next()`'s values; a throw leaves everything as it was. */
+  protected advance(next: () => number[]): void {
+    this.warnIfOptimizerIdle();
+    // NOTE: a scheduler that has not started (a SequentialLR child before its
+    // milestone) adopts new groups without placing them on its schedule yet.
+    this.tracker.sync(this.lastEpoch >= 0);
+    const saved = { lastEpoch: this.lastEpoch, stepCount: this.stepCount };
+    this.stepCount += 1;
+    let values: number[];
+    try {
+      values = next();
+    } catch (e) {
+      this.lastEpoch = saved.lastEpoch;
+      this.stepCount = saved.stepCount;
+      throw e;
+    }
+    this.write(values);
+  }
+
+  /** Writes one lr per driven group and records them for `getLastLr()`. */
+  protected write(values: number[]): void {
+    const groups = this.groups();
+    groups.forEach((g, k) => {
+      g.lr = values[k]!;
+    });
+    this.lastLr = groups.map((g) => g.lr);
+  }
+
+  /**
+   * PyTorch's check on the first `step()` after construction: the optimizer
+   * should have stepped in between (else the first lr of the schedule is skipped).
+   */
+  protected warnIfOptimizerIdle(): void {
+    if (this.stepCount !== 1) return;
+    const now = this.optimizer.stepCount;
+    if (now === undefined || this.optimizerStepsAtStart === undefined || now > this.optimizerStepsAtStart) return;
+    warn(
+      this.op,
+      'Detected call of `lr_scheduler.step()` before `optimizer.step()`. Call them in the opposite order: ' +
+        '`optimizer.step()` before `scheduler.step()`. Failure to do this will skip the first value of the learning rate schedule.',
+    );
+  }
+
+  /** The lr of each driven group after the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** The fields saved by `stateDict()` besides the base ones (hyperparameters and counters). */
+  protected stateFields(): Readonly<Record<string, FieldKind>> {
+    return {};
+  }
+
+  private allFields(): Record<string, FieldKind> {
+    return { ...BASE_FIELDS, ...this.stateFields() };
+  }
+
+  /**
+   * The scheduler's state as plain JSON-able data: its hyperparameters,
+   * epoch, base lrs and the groups it drives (functions such as `lrLambda`
+   * are not saved). Save the optimizer's state with it.
+   */
+  stateDict(): SchedulerStateDict {
+    const sd = saveFields(this, this.allFields());
+    sd['groupIndices'] = [...this.tracker.indices];
+    sd['groupsSeen'] = this.tracker.seen;
+    return sd;
+  }
+
+  /**
+   * Restores a state saved by `stateDict()` of the same kind of scheduler.
+   * As in PyTorch it does not touch the optimizer's lrs (load the optimizer's
+   * state for those). Everything is checked before anything changes.
+   */
+  loadStateDict(state: SchedulerStateDict): void {
+    const fields = this.allFields();
+    const sd = checkFields(this.op, state, fields);
+    const indices = sd['groupIndices'] as number[];
+    const seen = sd['groupsSeen'] as number;
+    const n = this.optimizer.paramGroups.length;
+    if (seen > n || indices.some((i) => i < 0 || i >= seen)) {
+      throw new ParamGroupError(`the state drives groups ${JSON.stringify(indices)} of ${seen}, but the optimizer has ${n} groups`, {
+        op: `${this.op}.loadStateDict`,
+        hint: 'add the same groups to the optimizer (in the same order) before loading',
+      });
+    }
+    this.checkLoadedState(sd);
+    const { groupIndices: _i, groupsSeen: _s, ...own } = fields;
+    assignFields(this, sd, own);
+    this.tracker.indices.splice(0, this.tracker.indices.length, ...indices);
+    this.tracker.seen = seen;
+  }
+
+  /** Subclass hook: extra checks on a loaded state (throw to refuse it). */
+  protected checkLoadedState(_sd: Record<string, unknown>): void {}
+}

@@ -1,0 +1,232 @@
+/**
+ * Schedulers made of schedulers: SequentialLR (one after another, switching
+ * at milestones) and ChainedScheduler (all at once, their factors multiply).
+ */
+import { ArgumentTypeError, StateDictError, ValueError } from '../../errors.js';
+import { LRScheduler } from './base.js';
+import { ReduceLROnPlateau } from './plateau.js';
+import type { SchedulableOptimizer, Scheduler, SchedulerStateDict } from './types.js';
+import { checkFields, checkOptimizer, checkOptionKeys, fmtValue, intOption } from './util.js';
+
+/** A scheduler stepped without arguments once per epoch (or batch). */
+export interface EpochScheduler extends Scheduler {
+  step(): void;
+  /** Indices in `paramGroups` of the groups it drives. */
+  readonly groupIndices: number[];
+}
+
+function checkChildren(op: string, schedulers: unknown, optimizer: SchedulableOptimizer | undefined, allowComposite: boolean): EpochScheduler[] {
+  if (!Array.isArray(schedulers) || schedulers.length === 0) {
+    throw new ValueError(`expects at least one scheduler, got ${fmtValue(schedulers)}`, { op, hint: 'pass an array of schedulers' });
+  }
+  const opt = optimizer ?? (schedulers[0] as { optimizer?: SchedulableOptimizer }).optimizer;
+  schedulers.forEach((s: unknown, i) => {
+    if (s instanceof ReduceLROnPlateau) {
+      throw new ValueError(`does not support ReduceLROnPlateau (at index ${i}): its step needs a metric`, { op, hint: 'step ReduceLROnPlateau on its own' });
+    }
+    const ok = s instanceof LRScheduler || (allowComposite && (s instanceof SequentialLR || s instanceof ChainedScheduler));
+    if (!ok) throw new ArgumentTypeError(`schedulers[${i}] is not a learning-rate scheduler: ${fmtValue(s)}`, { op });
+    if ((s as EpochScheduler).optimizer !== opt) {
+      throw new ValueError(
+        optimizer !== undefined
+          ? `expects all schedulers to belong to the same optimizer, but the scheduler at index ${i} has a different one than the optimizer passed in`
+          : `expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and ${i} to be different`,
+        { op },
+      );
+    }
+  });
+  return schedulers as EpochScheduler[];
+}
+
+function unionIndices(children: readonly EpochScheduler[]): number[] {
+  const set = new Set<number>();
+  for (const c of children) for (const i of c.groupIndices) set.add(i);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Options of {@link SequentialLR}. */
+export interface SequentialLROptions {
+  /** The schedulers, in the order they run (all on this optimizer). */
+  schedulers: readonly LRScheduler[];
+  /** The epochs at which the next scheduler takes over (one fewer than schedulers). */
+  milestones: readonly number[];
+  /** The index of the last epoch, to resume (default -1). */
+  lastEpoch?: number;
+}
+
+/**
+ * Runs schedulers one after another: `schedulers[i]` from `milestones[i-1]`
+ * on, each starting from the base lrs (a warm-up, then a decay).
+ *
+ * ```ts
+ * const warm = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
+ * const cos = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 95 });
+ * const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warm, cos], milestones: [5] });
+ * ```
+ */
+export class SequentialLR implements EpochScheduler {
+  readonly optimizer: SchedulableOptimizer;
+  readonly schedulers: LRScheduler[];
+  milestones: number[];
+  lastEpoch: number;
+  private lastLr: number[];
+  private readonly op = 'SequentialLR';
+
+  constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
+    const op = this.op;
+    this.optimizer = checkOptimizer(op, optimizer);
+    checkOptionKeys(op, options, ['schedulers', 'milestones', 'lastEpoch']);
+    this.schedulers = checkChildren(op, options?.schedulers, this.optimizer, false) as LRScheduler[];
+    const m: unknown = options.milestones;
+    const n = this.schedulers.length;
+    if (!Array.isArray(m) || m.length !== n - 1) {
+      throw new ValueError(
+        `expects number of schedulers provided to be one more than the number of milestone points, but got number of schedulers ${n} and the number of milestones to be equal to ${Array.isArray(m) ? m.length : fmtValue(m)}`,
+        { op },
+      );
+    }
+    // NOTE: stricter than PyTorch, which accepts unsorted milestones (bisect then
+    // picks the wrong scheduler) and a milestone 0 (pytorch#185872).
+    if (m.some((x, i) => !Number.isInteger(x) || (x as number) < 1 || (i > 0 && (x as number) <= (m[i - 1] as number)))) {
+      throw new ValueError(`milestones must be increasing positive integer epochs, got ${fmtValue(m)}`, { op });
+    }
+    this.milestones = [...(m as number[])];
+    this.lastEpoch = intOption(op, 'lastEpoch', options.lastEpoch, -1, -1) + 1;
+    // Back to the base lrs, undo the children's initial steps, and start the first one again.
+    const groups = this.optimizer.paramGroups;
+    for (const i of unionIndices(this.schedulers)) {
+      const g = groups[i]!;
+      if (typeof g.initialLr === 'number') g.lr = g.initialLr;
+    }
+    for (const s of this.schedulers) {
+      s.lastEpoch -= 1;
+      // NOTE: only the running child schedules groups added later; the next
+      // one adopts them when it takes over (from the base lrs).
+      s.tracker.unlisten();
+    }
+    this.schedulers[0]!.initialStep();
+    this.lastLr = this.schedulers[0]!.getLastLr();
+    this.optimizer.registerParamGroupHook?.({
+      check: (group, index) => this.active().tracker.check(group, index),
+      added: (group, index) => this.active().tracker.added(group, index),
+    });
+  }
+
+  /** The running child's position. */
+  private activeIndex(): number {
+    let i = 0;
+    while (i < this.milestones.length && this.milestones[i]! <= this.lastEpoch) i++;
+    return i; // NOTE: PyTorch's bisect_right(milestones, lastEpoch)
+  }
+
+  /** The scheduler running now. */
+  active(): LRScheduler {
+    return this.schedulers[this.activeIndex()]!;
+  }
+
+  get groupIndices(): number[] {
+    return unionIndices(this.schedulers);
+  }
+
+  /** Advances one epoch: steps the running scheduler, or starts the next one at its milestone. */
+  step(): void {
+    this.lastEpoch += 1;
+    const idx = this.activeIndex();
+    const s = this.schedulers[idx]!;
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.stepTo(0);
+    else s.step();
+    this.lastLr = s.getLastLr();
+  }
+
+  /** The running scheduler's last lrs. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Its own counters and each child's state. */
+  stateDict(): SchedulerStateDict {
+    return {
+      lastEpoch: this.lastEpoch,
+      milestones: [...this.milestones],
+      lastLr: [...this.lastLr],
+      schedulers: this.schedulers.map((s) => s.stateDict()),
+    };
+  }
+
+  /** Restores a state from `stateDict()`: its counters and each child's (checked first). */
+  loadStateDict(state: SchedulerStateDict): void {
+    const sd = checkFields(this.op, state, { lastEpoch: 'int', milestones: 'ints', lastLr: 'numbers', schedulers: 'objects' });
+    loadChildren(this.op, this.schedulers, sd['schedulers']);
+    this.lastEpoch = sd['lastEpoch'] as number;
+    this.milestones = [...(sd['milestones'] as number[])];
+    this.lastLr = [...(sd['lastLr'] as number[])];
+  }
+}
+
+/** Loads each child's state, all or none: the children's states are checked by loading into the children in order. */
+function loadChildren(op: string, children: readonly Scheduler[], states: unknown): void {
+  if (!Array.isArray(states) || states.length !== children.length) {
+    throw new StateDictError(`expected ${children.length} scheduler states, got ${fmtValue(states)}`, { op: `${op}.loadStateDict` });
+  }
+  const before = children.map((c) => c.stateDict());
+  try {
+    children.forEach((c, i) => c.loadStateDict(states[i] as SchedulerStateDict));
+  } catch (e) {
+    children.forEach((c, i) => c.loadStateDict(before[i]!));
+    throw e;
+  }
+}
+
+/**
+ * Steps several schedulers together: their factors multiply (a warm-up on
+ * top of a decay).
+ *
+ * ```ts
+ * const sched = new optim.lrScheduler.ChainedScheduler([
+ *   new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 }),
+ *   new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 }),
+ * ]);
+ * ```
+ */
+export class ChainedScheduler implements EpochScheduler {
+  readonly optimizer: SchedulableOptimizer;
+  readonly schedulers: EpochScheduler[];
+  private lastLr: number[];
+  private readonly op = 'ChainedScheduler';
+
+  constructor(schedulers: readonly EpochScheduler[]) {
+    this.schedulers = [...checkChildren(this.op, schedulers, undefined, true)];
+    this.optimizer = this.schedulers[0]!.optimizer;
+    this.lastLr = this.currentLrs();
+  }
+
+  get groupIndices(): number[] {
+    return unionIndices(this.schedulers);
+  }
+
+  private currentLrs(): number[] {
+    const groups = this.optimizer.paramGroups;
+    return this.groupIndices.map((i) => groups[i]!.lr);
+  }
+
+  /** Steps every scheduler, in order. */
+  step(): void {
+    for (const s of this.schedulers) s.step();
+    this.lastLr = this.currentLrs();
+  }
+
+  /** The lrs of the groups any of its schedulers drives, after the last step. */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  stateDict(): SchedulerStateDict {
+    return { lastLr: [...this.lastLr], schedulers: this.schedulers.map((s) => s.stateDict()) };
+  }
+
+  loadStateDict(state: SchedulerStateDict): void {
+    const sd = checkFields(this.op, state, { lastLr: 'numbers', schedulers: 'objects' });
+    loadChildren(this.op, this.schedulers, sd['schedulers']);
+    this.lastLr = [...(sd['lastLr'] as number[])];
+  }
+}

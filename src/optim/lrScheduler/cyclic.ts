@@ -1,0 +1,393 @@
+/**
+ * Cyclical schedules that own the lr (not chainable): CyclicLR (triangular,
+ * triangular2, exp_range or a custom scale) and OneCycleLR (1cycle, cos or
+ * linear annealing, two or three phases). Both cycle momentum inversely to
+ * the lr: SGD's `momentum` or Adam's `betas[0]`.
+ */
+import { ParamGroupError, ValueError } from '../../errors.js';
+import { BASE_KEYS, LRScheduler } from './base.js';
+import type { AbsoluteLrOptions, PerGroup, SchedulableGroup, SchedulableOptimizer, SchedulerOptions } from './types.js';
+import {
+  boolOption, choiceOption, fmtValue, groupLabel, intOption, numberOption, PerGroupNumber, type FieldKind,
+} from './util.js';
+
+/**
+ * Whether momentum is cycled through `betas[0]` (Adam-like) rather than
+ * `momentum`; refuses an optimizer with neither.
+ */
+function usesBeta1(op: string, optimizer: SchedulableOptimizer): boolean {
+  const defaults = optimizer.defaults;
+  const keys = defaults !== undefined ? defaults : (optimizer.paramGroups[0] as object | undefined) ?? {};
+  // NOTE: PyTorch 2.x: CyclicLR cycles betas[0] too (1.13 accepted only 'momentum').
+  if ('momentum' in keys) return false;
+  if ('betas' in keys) return true;
+  throw new ValueError('optimizer must support momentum with `cycleMomentum` option enabled', {
+    op,
+    hint: 'use an optimizer with momentum or betas, or pass cycleMomentum: false',
+  });
+}
+
+function momentumOf(group: SchedulableGroup, beta1: boolean): number {
+  return beta1 ? group.betas![0] : group.momentum!;
+}
+
+function setMomentum(group: SchedulableGroup, beta1: boolean, m: number): void {
+  // NOTE: betas is replaced by a new pair (PyTorch builds a new tuple), never edited in place.
+  if (beta1) group.betas = [m, group.betas![1]];
+  else group.momentum = m;
+}
+
+/** A custom CyclicLR scale: the amplitude factor of a cycle number or an iteration. */
+export type ScaleFn = (x: number) => number;
+
+/** Options of {@link CyclicLR}. */
+export interface CyclicLROptions extends SchedulerOptions, AbsoluteLrOptions {
+  /** The lower lr of the cycle (the groups' lrs are set to it). */
+  baseLr: PerGroup<number>;
+  /** The upper lr of the cycle. */
+  maxLr: PerGroup<number>;
+  /** Iterations of the rising half (default 2000). */
+  stepSizeUp?: number;
+  /** Iterations of the falling half (default `stepSizeUp`). */
+  stepSizeDown?: number;
+  /** The amplitude policy (default `'triangular'`); ignored when `scaleFn` is given. */
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  /** `exp_range`'s factor per iteration (default 1). */
+  gamma?: number;
+  /** A custom amplitude policy, 0 <= scaleFn(x) <= 1. */
+  scaleFn?: ScaleFn;
+  /** What `scaleFn` is a function of: the cycle number or the iteration (default `'cycle'`). */
+  scaleMode?: 'cycle' | 'iterations';
+  /** Cycle momentum inversely to the lr (default true). */
+  cycleMomentum?: boolean;
+  /** The momentum at the lr's peak (default 0.8). */
+  baseMomentum?: PerGroup<number>;
+  /** The momentum at the cycle's start (default 0.9). */
+  maxMomentum?: PerGroup<number>;
+}
+
+const CYCLIC_KEYS = [
+  ...BASE_KEYS, 'baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum',
+  'maxMomentum', 'scaleByLrMult',
+];
+
+/**
+ * Cycles each group's lr between `baseLr` and `maxLr` (Smith's cyclical
+ * learning rates), stepped after every batch.
+ *
+ * ```ts
+ * new optim.lrScheduler.CyclicLR(opt, { baseLr: 1e-3, maxLr: 1e-2, stepSizeUp: 500, mode: 'triangular2' });
+ * ```
+ */
+export class CyclicLR extends LRScheduler {
+  maxLrs: number[] = [];
+  totalSize: number;
+  stepRatio: number;
+  mode: string;
+  gamma: number;
+  scaleMode: 'cycle' | 'iterations';
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  baseMomentums: number[] = [];
+  maxMomentums: number[] = [];
+  private readonly customScale: ScaleFn | undefined;
+  /** The baseLr of each driven group, as resolved when it was adopted. */
+  private readonly pendingBase: number[] = [];
+  private readonly opts: { baseLr: PerGroupNumber; maxLr: PerGroupNumber; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
+
+  constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
+    super('CyclicLR', optimizer, options, CYCLIC_KEYS);
+    const op = this.op;
+    const scale = boolOption(op, 'scaleByLrMult', options.scaleByLrMult, true);
+    const n = this.tracker.countNew();
+    const baseLr = new PerGroupNumber(op, 'baseLr', options.baseLr, scale);
+    const maxLr = new PerGroupNumber(op, 'maxLr', options.maxLr, scale);
+    baseLr.checkCount(n);
+    maxLr.checkCount(n);
+    const up = numberOption(op, 'stepSizeUp', options.stepSizeUp, 2000);
+    const down = options.stepSizeDown === undefined ? up : numberOption(op, 'stepSizeDown', options.stepSizeDown);
+    if (!(up > 0) || !(down > 0)) throw new ValueError(`stepSizeUp and stepSizeDown must be positive, got ${up} and ${down}`, { op });
+    this.totalSize = up + down;
+    this.stepRatio = up / this.totalSize;
+    const scaleFn = options.scaleFn;
+    if (scaleFn !== undefined && typeof scaleFn !== 'function') throw new ValueError(`scaleFn must be a function (x) => scale, got ${fmtValue(scaleFn)}`, { op });
+    if (scaleFn === undefined && options.mode !== undefined && !['triangular', 'triangular2', 'exp_range'].includes(options.mode)) {
+      throw new ValueError(`mode ${fmtValue(options.mode)} is invalid and scaleFn is not given`, {
+        op,
+        hint: "use 'triangular', 'triangular2' or 'exp_range', or give scaleFn",
+      });
+    }
+    this.mode = options.mode ?? 'triangular';
+    this.gamma = numberOption(op, 'gamma', options.gamma, 1);
+    this.customScale = scaleFn;
+    if (scaleFn !== undefined) this.scaleMode = choiceOption(op, 'scaleMode', options.scaleMode, ['cycle', 'iterations'], 'cycle');
+    else this.scaleMode = this.mode === 'exp_range' ? 'iterations' : 'cycle';
+    this.cycleMomentum = boolOption(op, 'cycleMomentum', options.cycleMomentum, true);
+    this.opts = { baseLr, maxLr };
+    if (this.cycleMomentum) {
+      this.useBeta1 = usesBeta1(op, this.optimizer);
+      this.opts.baseMomentum = new PerGroupNumber(op, 'baseMomentum', options.baseMomentum ?? 0.8, false);
+      this.opts.maxMomentum = new PerGroupNumber(op, 'maxMomentum', options.maxMomentum ?? 0.9, false);
+      this.opts.baseMomentum.checkCount(n);
+      this.opts.maxMomentum.checkCount(n);
+    }
+    this.initialStep();
+  }
+
+  protected override prepareGroup(group: SchedulableGroup, index: number, position: number, late: boolean): () => void {
+    const baseLr = this.opts.baseLr.value(group, index, position);
+    const maxLr = this.opts.maxLr.value(group, index, position);
+    const bm = this.opts.baseMomentum?.value(group, index, position);
+    const mm = this.opts.maxMomentum?.value(group, index, position);
+    if (bm !== undefined) checkHasMomentum(this.op, group, index, this.useBeta1);
+    const fresh = late || !this.resuming;
+    return () => {
+      if (fresh) group.lr = baseLr;
+      this.maxLrs[position] = maxLr;
+      this.pendingBase[position] = baseLr;
+      if (bm !== undefined && mm !== undefined) {
+        if (fresh) setMomentum(group, this.useBeta1, bm);
+        // NOTE: as PyTorch, the cycle's base momentum is the group's momentum
+        // after this (so when resuming it is the group's current momentum).
+        this.baseMomentums[position] = momentumOf(group, this.useBeta1);
+        this.maxMomentums[position] = mm;
+      }
+    };
+  }
+
+  protected override baseLrOf(_group: SchedulableGroup, position: number): number {
+    // NOTE: as PyTorch, CyclicLR's base lrs are its baseLr values, not initialLr.
+    return this.pendingBase[position]!;
+  }
+
+  private scale(x: number): number {
+    if (this.customScale !== undefined) return this.customScale(x);
+    if (this.mode === 'triangular2') return 1 / 2.0 ** (x - 1);
+    if (this.mode === 'exp_range') return this.gamma ** x;
+    return 1.0;
+  }
+
+  /** The lr of driven group `k` at `lastEpoch`; writes its momentum. */
+  private at(k: number, group: SchedulableGroup): number {
+    const e = this.lastEpoch;
+    const cycle = Math.floor(1 + e / this.totalSize);
+    const x = 1 + e / this.totalSize - cycle;
+    const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
+    const s = this.scale(this.scaleMode === 'cycle' ? cycle : e);
+    const base = this.baseLrs[k]!;
+    const lr = base + (this.maxLrs[k]! - base) * scaleFactor * s;
+    if (this.cycleMomentum) {
+      const bm = this.baseMomentums[k]!;
+      const mm = this.maxMomentums[k]!;
+      setMomentum(group, this.useBeta1, mm - (mm - bm) * scaleFactor * s);
+    }
+    return lr;
+  }
+
+  protected computeLr(): number[] {
+    return this.groups().map((g, k) => this.at(k, g));
+  }
+
+  protected joinLr(k: number): number {
+    return this.at(k, this.groups()[k]!);
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return {
+      maxLrs: 'perGroup', totalSize: 'number', stepRatio: 'number', mode: 'string', gamma: 'number', scaleMode: 'string',
+      cycleMomentum: 'boolean', useBeta1: 'boolean', baseMomentums: 'numbers', maxMomentums: 'numbers',
+    };
+  }
+}
+
+function checkHasMomentum(op: string, group: SchedulableGroup, index: number, beta1: boolean): void {
+  const ok = beta1 ? Array.isArray(group.betas) : typeof group.momentum === 'number';
+  if (!ok) {
+    throw new ParamGroupError(`${groupLabel(index, group.name)} has no ${beta1 ? 'betas' : 'momentum'} to cycle`, {
+      op,
+      hint: 'pass cycleMomentum: false',
+    });
+  }
+}
+
+/** Options of {@link OneCycleLR}. */
+export interface OneCycleLROptions extends SchedulerOptions, AbsoluteLrOptions {
+  /** The peak lr. */
+  maxLr: PerGroup<number>;
+  /** Steps in the cycle; or give `epochs` and `stepsPerEpoch`. */
+  totalSteps?: number;
+  epochs?: number;
+  stepsPerEpoch?: number;
+  /** The fraction of the cycle spent raising the lr (default 0.3). */
+  pctStart?: number;
+  /** How the lr moves within a phase (default `'cos'`). */
+  annealStrategy?: 'cos' | 'linear';
+  /** Cycle momentum (or `betas[0]`) inversely to the lr (default true). */
+  cycleMomentum?: boolean;
+  /** The momentum at the lr's peak (default 0.85). */
+  baseMomentum?: PerGroup<number>;
+  /** The momentum at the start and end (default 0.95). */
+  maxMomentum?: PerGroup<number>;
+  /** `initialLr = maxLr / divFactor` (default 25). */
+  divFactor?: number;
+  /** `minLr = initialLr / finalDivFactor` (default 1e4). */
+  finalDivFactor?: number;
+  /** Three phases (up, down to initialLr, then down to minLr) as in the paper (default false). */
+  threePhase?: boolean;
+}
+
+type LrKey = 'initialLr' | 'maxLr' | 'minLr';
+type MomentumKey = 'maxMomentum' | 'baseMomentum';
+interface Phase {
+  endStep: number;
+  startLr: LrKey;
+  endLr: LrKey;
+  startMomentum: MomentumKey;
+  endMomentum: MomentumKey;
+}
+
+const ONE_CYCLE_KEYS = [
+  ...BASE_KEYS, 'maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum',
+  'divFactor', 'finalDivFactor', 'threePhase', 'scaleByLrMult',
+];
+
+/**
+ * The 1cycle policy: each group's lr rises from `maxLr / divFactor` to
+ * `maxLr`, then anneals far below; momentum moves the other way. Stepped
+ * after every batch, `totalSteps` times at most.
+ *
+ * ```ts
+ * new optim.lrScheduler.OneCycleLR(opt, { maxLr: [1e-3, 1e-2], totalSteps: 1000 });
+ * ```
+ */
+export class OneCycleLR extends LRScheduler {
+  totalSteps: number;
+  pctStart: number;
+  annealStrategy: 'cos' | 'linear';
+  threePhase: boolean;
+  cycleMomentum: boolean;
+  useBeta1 = false;
+  private readonly opts: { maxLr: PerGroupNumber; divFactor: number; finalDivFactor: number; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
+
+  constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
+    super('OneCycleLR', optimizer, options, ONE_CYCLE_KEYS);
+    const op = this.op;
+    if (options.totalSteps === undefined && options.epochs === undefined && options.stepsPerEpoch === undefined) {
+      throw new ValueError('You must define either totalSteps OR (epochs AND stepsPerEpoch)', { op });
+    } else if (options.totalSteps !== undefined) {
+      this.totalSteps = intOption(op, 'totalSteps', options.totalSteps, 1);
+    } else {
+      this.totalSteps = intOption(op, 'epochs', options.epochs, 1) * intOption(op, 'stepsPerEpoch', options.stepsPerEpoch, 1);
+    }
+    this.pctStart = numberOption(op, 'pctStart', options.pctStart, 0.3);
+    if (!(this.pctStart >= 0 && this.pctStart <= 1)) throw new ValueError(`Expected a number between 0 and 1 for pctStart, but got ${fmtValue(this.pctStart)}`, { op });
+    this.annealStrategy = choiceOption(op, 'annealStrategy', options.annealStrategy, ['cos', 'linear'], 'cos');
+    this.threePhase = boolOption(op, 'threePhase', options.threePhase, false);
+    const scale = boolOption(op, 'scaleByLrMult', options.scaleByLrMult, true);
+    const n = this.tracker.countNew();
+    const maxLr = new PerGroupNumber(op, 'maxLr', options.maxLr, scale);
+    maxLr.checkCount(n);
+    const divFactor = numberOption(op, 'divFactor', options.divFactor, 25);
+    const finalDivFactor = numberOption(op, 'finalDivFactor', options.finalDivFactor, 1e4);
+    this.opts = { maxLr, divFactor, finalDivFactor };
+    this.cycleMomentum = boolOption(op, 'cycleMomentum', options.cycleMomentum, true);
+    if (this.cycleMomentum) {
+      this.useBeta1 = usesBeta1(op, this.optimizer);
+      this.opts.maxMomentum = new PerGroupNumber(op, 'maxMomentum', options.maxMomentum ?? 0.95, false);
+      this.opts.baseMomentum = new PerGroupNumber(op, 'baseMomentum', options.baseMomentum ?? 0.85, false);
+      this.opts.maxMomentum.checkCount(n);
+      this.opts.baseMomentum.checkCount(n);
+    }
+    this.initialStep();
+  }
+
+  /** The phases of the cycle: where each ends and which group keys it moves between. */
+  get phases(): Phase[] {
+    const t = this.totalSteps;
+    const p = this.pctStart;
+    if (this.threePhase) {
+      return [
+        { endStep: p * t - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+        { endStep: 2 * p * t - 2, startLr: 'maxLr', endLr: 'initialLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+        { endStep: t - 1, startLr: 'initialLr', endLr: 'minLr', startMomentum: 'maxMomentum', endMomentum: 'maxMomentum' },
+      ];
+    }
+    return [
+      { endStep: p * t - 1, startLr: 'initialLr', endLr: 'maxLr', startMomentum: 'maxMomentum', endMomentum: 'baseMomentum' },
+      { endStep: t - 1, startLr: 'maxLr', endLr: 'minLr', startMomentum: 'baseMomentum', endMomentum: 'maxMomentum' },
+    ];
+  }
+
+  protected override prepareGroup(group: SchedulableGroup, index: number, position: number, late: boolean): () => void {
+    const fresh = late || !this.resuming;
+    const maxLr = this.opts.maxLr.value(group, index, position);
+    const mm = this.opts.maxMomentum?.value(group, index, position);
+    const bm = this.opts.baseMomentum?.value(group, index, position);
+    if (mm !== undefined) checkHasMomentum(this.op, group, index, this.useBeta1);
+    if (!fresh) {
+      const need: (keyof SchedulableGroup)[] = ['initialLr', 'maxLr', 'minLr', ...(mm !== undefined ? (['maxMomentum', 'baseMomentum'] as const) : [])];
+      const missing = need.filter((k) => typeof group[k] !== 'number');
+      if (missing.length > 0) {
+        throw new ParamGroupError(`${groupLabel(index, group.name)} has no ${missing.join(', ')} to resume from (lastEpoch ${this.lastEpoch})`, {
+          op: this.op,
+          hint: 'load the optimizer state saved with the schedule before making the scheduler with lastEpoch',
+        });
+      }
+    }
+    return () => {
+      if (fresh) {
+        // NOTE: OneCycleLR overwrites initialLr (PyTorch does too): the cycle starts at maxLr / divFactor.
+        group.initialLr = maxLr / this.opts.divFactor;
+        group.maxLr = maxLr;
+        group.minLr = group.initialLr / this.opts.finalDivFactor;
+        if (mm !== undefined && bm !== undefined) {
+          setMomentum(group, this.useBeta1, mm);
+          group.maxMomentum = mm;
+          group.baseMomentum = bm;
+        }
+      }
+    };
+  }
+
+  private anneal(start: number, end: number, pct: number): number {
+    if (this.annealStrategy === 'linear') return (end - start) * pct + start;
+    const cosOut = Math.cos(Math.PI * pct) + 1;
+    return end + ((start - end) / 2.0) * cosOut;
+  }
+
+  /** The lr of `group` at `lastEpoch`; writes its momentum. */
+  private at(group: SchedulableGroup): number {
+    const step = this.lastEpoch;
+    const phases = this.phases;
+    let start = 0;
+    for (let i = 0; i < phases.length; i++) {
+      const phase = phases[i]!;
+      if (step <= phase.endStep || i === phases.length - 1) {
+        const pct = (step - start) / (phase.endStep - start);
+        const lr = this.anneal(group[phase.startLr]!, group[phase.endLr]!, pct);
+        if (this.cycleMomentum) setMomentum(group, this.useBeta1, this.anneal(group[phase.startMomentum]!, group[phase.endMomentum]!, pct));
+        return lr;
+      }
+      start = phase.endStep;
+    }
+    return group.lr;
+  }
+
+  protected computeLr(): number[] {
+    if (this.lastEpoch > this.totalSteps) {
+      throw new ValueError(`Tried to step ${this.lastEpoch} times. The specified number of total steps is ${this.totalSteps}`, {
+        op: this.op,
+        hint: 'make totalSteps (or epochs × stepsPerEpoch) at least the number of scheduler steps',
+      });
+    }
+    return this.groups().map((g) => this.at(g));
+  }
+
+  protected joinLr(k: number): number {
+    return this.at(this.groups()[k]!);
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { totalSteps: 'int', pctStart: 'number', annealStrategy: 'string', threePhase: 'boolean', cycleMomentum: 'boolean', useBeta1: 'boolean' };
+  }
+}

@@ -1,0 +1,448 @@
+/**
+ * Schedulers that scale each group's lr by a factor of the epoch: LambdaLR,
+ * MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
+ * PolynomialLR. Each step uses PyTorch's chainable rule (relative to the
+ * group's current lr, so schedulers compose); `closedFormLr` is the
+ * closed form from the base lrs, and a group that arrives later joins with
+ * the closed-form factor applied to its own lr.
+ */
+import { ArgumentTypeError, ParamGroupError, ValueError } from '../../errors.js';
+import { BASE_KEYS, LRScheduler } from './base.js';
+import type { SchedulableGroup, SchedulableOptimizer, SchedulerOptions } from './types.js';
+import { fmtValue, groupLabel, intOption, numberOption, type FieldKind } from './util.js';
+
+/** A multiplicative factor of the epoch; it also gets the group and its index in `paramGroups`. */
+export type LrLambda = (epoch: number, group: SchedulableGroup, index: number) => number;
+
+/** Options of {@link LambdaLR} and {@link MultiplicativeLR}. */
+export interface LambdaLROptions extends SchedulerOptions {
+  /**
+   * One function for every group (also for groups added later), or an array
+   * with one function per driven group.
+   */
+  lrLambda: LrLambda | readonly LrLambda[];
+}
+
+/** A number in [lo, hi] (`lo` excluded when `openLo`), or `def` when undefined. */
+function factorOption(op: string, key: string, v: unknown, def: number, lo: number, hi: number, openLo: boolean): number {
+  const x = numberOption(op, key, v, def);
+  if (x > hi || x < lo || (openLo && x === lo)) {
+    throw new ValueError(`${key} must be in ${openLo ? '(' : '['}${lo}, ${hi}], got ${fmtValue(x)}`, { op });
+  }
+  return x;
+}
+
+/** Shared by LambdaLR and MultiplicativeLR: one function per group, checked. */
+abstract class LambdaScheduler extends LRScheduler {
+  /** The function of each driven group. */
+  lrLambdas: LrLambda[] = [];
+  private readonly lambdaSpec: LrLambda | readonly LrLambda[];
+
+  protected constructor(op: string, optimizer: SchedulableOptimizer, options: LambdaLROptions) {
+    super(op, optimizer, options, [...BASE_KEYS, 'lrLambda']);
+    const spec = (options as Partial<LambdaLROptions> | undefined)?.lrLambda;
+    const list: readonly unknown[] = Array.isArray(spec) ? spec : [spec];
+    if (list.some((f) => typeof f !== 'function')) {
+      throw new ArgumentTypeError(`lrLambda must be a function (epoch) => factor or an array of them, got ${fmtValue(spec)}`, { op });
+    }
+    const n = this.tracker.countNew();
+    if (Array.isArray(spec) && spec.length !== n) {
+      throw new ValueError(`expected ${n} lrLambdas (one per group it drives), but got ${spec.length}`, {
+        op,
+        hint: 'give one function per group, or one function for all',
+      });
+    }
+    this.lambdaSpec = spec as LrLambda | readonly LrLambda[];
+  }
+
+  protected override prepareGroup(group: SchedulableGroup, index: number, position: number): () => void {
+    const spec = this.lambdaSpec;
+    let fn: LrLambda;
+    if (typeof spec === 'function') fn = spec;
+    else if (position < spec.length) fn = spec[position]!;
+    else {
+      throw new ParamGroupError(
+        `lrLambda was given as an array of ${spec.length} functions (one per group), which has none for ${groupLabel(index, group.name)}, added later`,
+        {
+          op: this.op,
+          hint: 'give one function (epoch, group, index) => factor, which also covers groups added later, or leave the group out with the groups option',
+        },
+      );
+    }
+    return () => {
+      this.lrLambdas[position] = fn;
+    };
+  }
+
+  /** The factor of driven group `k` at `epoch`, checked. */
+  protected factor(k: number, epoch: number): number {
+    const index = this.tracker.indices[k]!;
+    const group = this.optimizer.paramGroups[index]!;
+    const v: unknown = this.lrLambdas[k]!(epoch, group, index);
+    if (typeof v !== 'number' || Number.isNaN(v)) {
+      throw new ArgumentTypeError(`lrLambda returned ${fmtValue(v)} at epoch ${epoch} for ${groupLabel(index, group.name)}; it must return a number`, { op: this.op });
+    }
+    return v;
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { lrLambdas: 'nulls' };
+  }
+}
+
+/**
+ * Sets each group's lr to its base lr times `lrLambda(epoch)`.
+ *
+ * ```ts
+ * new optim.lrScheduler.LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch });
+ * new optim.lrScheduler.LambdaLR(opt, { lrLambda: [(e) => Math.min(1, (e + 1) / 10), (e) => 0.95 ** e] });
+ * ```
+ */
+export class LambdaLR extends LambdaScheduler {
+  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
+    super('LambdaLR', optimizer, options);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    return this.baseLrs.map((base, k) => base * this.factor(k, this.lastEpoch));
+  }
+
+  protected joinLr(k: number): number {
+    return this.baseLrs[k]! * this.factor(k, this.lastEpoch);
+  }
+}
+
+/**
+ * Multiplies each group's lr by `lrLambda(epoch)` at every step after the first.
+ *
+ * ```ts
+ * new optim.lrScheduler.MultiplicativeLR(opt, { lrLambda: () => 0.95 });
+ * ```
+ */
+export class MultiplicativeLR extends LambdaScheduler {
+  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
+    super('MultiplicativeLR', optimizer, options);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    return this.groups().map((g, k) => (e > 0 ? g.lr * this.factor(k, e) : g.lr));
+  }
+
+  protected joinLr(k: number): number {
+    // NOTE: there is no closed form: a group that arrives at epoch e gets the
+    // product of the factors of epochs 1…e, as if it had been there all along.
+    let lr = this.groups()[k]!.lr;
+    for (let e = 1; e <= this.lastEpoch; e++) lr *= this.factor(k, e);
+    return lr;
+  }
+}
+
+/** Options of {@link StepLR}. */
+export interface StepLROptions extends SchedulerOptions {
+  /** Decay every `stepSize` epochs. */
+  stepSize: number;
+  /** The decay factor (default 0.1). */
+  gamma?: number;
+}
+
+/**
+ * Multiplies each group's lr by `gamma` every `stepSize` epochs.
+ *
+ * ```ts
+ * new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ * ```
+ */
+export class StepLR extends LRScheduler {
+  stepSize: number;
+  gamma: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
+    super('StepLR', optimizer, options, [...BASE_KEYS, 'stepSize', 'gamma']);
+    this.stepSize = intOption(this.op, 'stepSize', options.stepSize, 1);
+    this.gamma = numberOption(this.op, 'gamma', options.gamma, 0.1);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    return this.groups().map((g) => (e === 0 || e % this.stepSize !== 0 ? g.lr : g.lr * this.gamma));
+  }
+
+  private multiplier(): number {
+    return this.gamma ** Math.floor(this.lastEpoch / this.stepSize);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.multiplier());
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.multiplier();
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { stepSize: 'int', gamma: 'number' };
+  }
+}
+
+/** Options of {@link MultiStepLR}. */
+export interface MultiStepLROptions extends SchedulerOptions {
+  /** Epochs at which to decay; an epoch listed twice decays twice. */
+  milestones: readonly number[];
+  /** The decay factor (default 0.1). */
+  gamma?: number;
+}
+
+/**
+ * Multiplies each group's lr by `gamma` at each milestone epoch.
+ *
+ * ```ts
+ * new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
+ * ```
+ */
+export class MultiStepLR extends LRScheduler {
+  /** The milestones, sorted (with repeats). */
+  milestones: number[];
+  gamma: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
+    super('MultiStepLR', optimizer, options, [...BASE_KEYS, 'milestones', 'gamma']);
+    const m: unknown = options.milestones;
+    if (!Array.isArray(m) || m.some((x) => !Number.isInteger(x) || (x as number) < 0)) {
+      throw new ValueError(`milestones must be an array of non-negative integer epochs, got ${fmtValue(m)}`, { op: this.op });
+    }
+    this.milestones = [...(m as number[])].sort((a, b) => a - b);
+    this.gamma = numberOption(this.op, 'gamma', options.gamma, 0.1);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
+    return this.groups().map((g) => (count === 0 ? g.lr : g.lr * this.gamma ** count));
+  }
+
+  private multiplier(): number {
+    // NOTE: PyTorch's bisect_right: milestones at or before the epoch count.
+    return this.gamma ** this.milestones.filter((m) => m <= this.lastEpoch).length;
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.multiplier());
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.multiplier();
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { milestones: 'ints', gamma: 'number' };
+  }
+}
+
+/** Options of {@link ConstantLR}. */
+export interface ConstantLROptions extends SchedulerOptions {
+  /** The factor for the first `totalIters` epochs, in (0, 1] (default 1/3). */
+  factor?: number;
+  /** How many epochs (default 5). */
+  totalIters?: number;
+}
+
+/**
+ * Multiplies each group's lr by `factor` until epoch `totalIters`.
+ *
+ * ```ts
+ * new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
+ * ```
+ */
+export class ConstantLR extends LRScheduler {
+  factor: number;
+  totalIters: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {
+    super('ConstantLR', optimizer, options, [...BASE_KEYS, 'factor', 'totalIters']);
+    // NOTE: stricter than PyTorch, which accepts 0 and then divides by it at totalIters (lr NaN).
+    this.factor = factorOption(this.op, 'factor', options.factor, 1 / 3, 0, 1, true);
+    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    return this.groups().map((g) => {
+      if (e === 0) return g.lr * this.factor;
+      if (e !== this.totalIters) return g.lr;
+      // NOTE: PyTorch multiplies by 1/factor (not divides): the same rounding here.
+      return g.lr * (1.0 / this.factor);
+    });
+  }
+
+  private multiplier(): number {
+    return this.factor + (this.lastEpoch >= this.totalIters ? 1 : 0) * (1 - this.factor);
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.multiplier());
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.multiplier();
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { factor: 'number', totalIters: 'int' };
+  }
+}
+
+/** Options of {@link LinearLR}. */
+export interface LinearLROptions extends SchedulerOptions {
+  /** The factor at epoch 0, in (0, 1] (default 1/3). */
+  startFactor?: number;
+  /** The factor from epoch `totalIters` on, in [0, 1] (default 1). */
+  endFactor?: number;
+  /** How many epochs the factor moves over (default 5). */
+  totalIters?: number;
+}
+
+/**
+ * Moves each group's lr factor linearly from `startFactor` to `endFactor`
+ * over `totalIters` epochs: a warm-up, or a linear decay.
+ *
+ * ```ts
+ * new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 }); // warm-up
+ * ```
+ */
+export class LinearLR extends LRScheduler {
+  startFactor: number;
+  endFactor: number;
+  totalIters: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
+    super('LinearLR', optimizer, options, [...BASE_KEYS, 'startFactor', 'endFactor', 'totalIters']);
+    // NOTE: startFactor 0 is refused as in PyTorch 2.x (1.13 accepted it and divided by zero).
+    this.startFactor = factorOption(this.op, 'startFactor', options.startFactor, 1 / 3, 0, 1, true);
+    this.endFactor = factorOption(this.op, 'endFactor', options.endFactor, 1, 0, 1, false);
+    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    const { startFactor: s, endFactor: f, totalIters: t } = this;
+    return this.groups().map((g) => {
+      if (e === 0) return g.lr * s;
+      if (e > t) return g.lr;
+      // NOTE: PyTorch's chain ratio factor(e)/factor(e-1), written in its order of operations.
+      return g.lr * (1 + (f - s) / (t * s + (e - 1) * (f - s)));
+    });
+  }
+
+  private multiplier(): number {
+    const { startFactor: s, endFactor: f, totalIters: t } = this;
+    return s + ((f - s) * Math.min(t, this.lastEpoch)) / t;
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.multiplier());
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.multiplier();
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { startFactor: 'number', endFactor: 'number', totalIters: 'int' };
+  }
+}
+
+/** Options of {@link ExponentialLR}. */
+export interface ExponentialLROptions extends SchedulerOptions {
+  /** The factor applied every epoch. */
+  gamma: number;
+}
+
+/**
+ * Multiplies each group's lr by `gamma` every epoch.
+ *
+ * ```ts
+ * new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
+ * ```
+ */
+export class ExponentialLR extends LRScheduler {
+  gamma: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
+    super('ExponentialLR', optimizer, options, [...BASE_KEYS, 'gamma']);
+    this.gamma = numberOption(this.op, 'gamma', options?.gamma);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    return this.groups().map((g) => (this.lastEpoch === 0 ? g.lr : g.lr * this.gamma));
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.gamma ** this.lastEpoch;
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { gamma: 'number' };
+  }
+}
+
+/** Options of {@link PolynomialLR}. */
+export interface PolynomialLROptions extends SchedulerOptions {
+  /** Epochs until the lr reaches 0 (default 5). */
+  totalIters?: number;
+  /** The polynomial's power (default 1). */
+  power?: number;
+}
+
+/**
+ * Decays each group's lr to 0 over `totalIters` epochs as `(1 - e/T)^power`.
+ *
+ * ```ts
+ * new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 0.9 });
+ * ```
+ */
+export class PolynomialLR extends LRScheduler {
+  totalIters: number;
+  power: number;
+
+  constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {
+    super('PolynomialLR', optimizer, options, [...BASE_KEYS, 'totalIters', 'power']);
+    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
+    this.power = numberOption(this.op, 'power', options.power, 1);
+    this.initialStep();
+  }
+
+  protected computeLr(): number[] {
+    const e = this.lastEpoch;
+    const t = this.totalIters;
+    if (e === 0 || e > t) return this.groups().map((g) => g.lr);
+    const decay = ((1.0 - e / t) / (1.0 - (e - 1) / t)) ** this.power;
+    return this.groups().map((g) => g.lr * decay);
+  }
+
+  private multiplier(): number {
+    return (1.0 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power;
+  }
+
+  protected override closedFormLr(): number[] {
+    return this.baseLrs.map((b) => b * this.multiplier());
+  }
+
+  protected joinLr(k: number): number {
+    return this.groups()[k]!.lr * this.multiplier();
+  }
+
+  protected override stateFields(): Readonly<Record<string, FieldKind>> {
+    return { totalIters: 'int', power: 'number' };
+  }
+}
