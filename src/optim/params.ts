@@ -5,6 +5,7 @@
  * changes the caller's objects.
  */
 import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape } from '../errors.js';
+import { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Problems, groupLabel } from './hyper.js';
 
@@ -164,11 +165,14 @@ function readGroupParams(source: unknown, label: string, op: string): { params: 
         `can't optimize a non-leaf Tensor: ${who} was computed by ${t.gradFn!.name}`,
         'optimize the leaf tensor it was computed from, or make a leaf with t.detach().requiresGrad_()',
       );
-    } else if (!t.requiresGrad) {
+    } else if (!t.requiresGrad && !(t instanceof Parameter)) {
+      // NOTE: a frozen nn.Parameter is accepted, as in PyTorch: it has no grad, so
+      // step() skips it until it is unfrozen. A plain tensor that does not require
+      // grad is refused: it is almost always data passed by mistake.
       problems.add(
         ParamGroupError,
-        `${who} does not require grad, so it would never be updated`,
-        'leave frozen parameters out, e.g. [...model.parameters()].filter((p) => p.requiresGrad), or call p.requiresGrad_() first',
+        `${who} is a plain tensor that does not require grad, so it would never be updated`,
+        'call t.requiresGrad_() first, or wrap it as new nn.Parameter(t)',
       );
     }
     const j = seen.get(t);

@@ -130,7 +130,7 @@ describe('refused inputs (each error names what is wrong)', () => {
     { name: 'a group name that is not a string', call: () => new SGD([{ params: [p], name: 3 }], { lr: 0.1 }), error: ArgumentTypeError, match: /name must be a string, got 3 in parameter group 0/ },
     { name: 'a group without params', call: () => new SGD([{ lr: 0.1 }], { lr: 0.1 }), error: ParamGroupError, match: /parameter group 0 has no 'params' key/ },
     { name: 'a non-leaf tensor', call: () => new SGD([p.mul(2)], { lr: 0.1 }), error: ParamGroupError, match: /can't optimize a non-leaf Tensor: element 0 of parameter group 0 \(shape \[2\]\) was computed by MulBackward0/ },
-    { name: 'a tensor that does not require grad (stricter than PyTorch)', call: () => new SGD([tensor([1, 2])], { lr: 0.1 }), error: ParamGroupError, match: /element 0 of parameter group 0 \(shape \[2\]\) does not require grad.*filter\(\(p\) => p\.requiresGrad\)/ },
+    { name: 'a tensor that does not require grad (stricter than PyTorch)', call: () => new SGD([tensor([1, 2])], { lr: 0.1 }), error: ParamGroupError, match: /element 0 of parameter group 0 \(shape \[2\]\) is a plain tensor that does not require grad.*nn\.Parameter/ },
     { name: 'a duplicate inside a group (PyTorch only warns)', call: () => new SGD([p, q, p], { lr: 0.1 }), error: ParamGroupError, match: /parameter group 0 contains the parameter at element 2 twice \(elements 0 and 2\)/ },
     { name: 'a named duplicate inside a group', call: () => new SGD([['w', p], ['w2', p]], { lr: 0.1 }), error: ParamGroupError, match: /contains the parameter 'w2' twice/ },
     {
@@ -248,5 +248,23 @@ describe('addParamGroup', () => {
   it('LBFGS refuses it', () => {
     const opt = new optim.LBFGS([leaf()]);
     expect(() => opt.addParamGroup({ params: [leaf()] })).toThrow(/LBFGS doesn't support per-parameter options/);
+  });
+});
+
+describe('frozen parameters', () => {
+  it('accepts a frozen nn.Parameter, skips it without state, and updates it once unfrozen', async () => {
+    const { nn } = await import('../../src/index.js');
+    const p = new nn.Parameter(tensor([1, 2]), false);
+    const q = new nn.Parameter(tensor([3, 4]));
+    const opt = new SGD([p, q], { lr: 0.5, momentum: 0.9 });
+    q.grad = tensor([1, 1]);
+    opt.step();
+    expect(opt.state.has(p)).toBe(false);
+    expect(Array.from(p.dataSync())).toEqual([1, 2]);
+    p.requiresGrad_(true);
+    p.grad = tensor([2, 2]);
+    opt.step();
+    expect(Array.from(p.dataSync())).toEqual([0, 1]);
+    expect(opt.state.has(p)).toBe(true);
   });
 });
