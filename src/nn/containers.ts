@@ -5,9 +5,9 @@
  */
 import { ArgumentTypeError, IndexError, ModuleError, nearest } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Module } from './module.js';
+import { checkModuleType, Module, type ModuleClass } from './module.js';
 import { describeValue, Parameter } from './parameter.js';
-import { className, isModule, stateOf } from './registry.js';
+import { checkName, className, isModule, stateOf } from './registry.js';
 
 function checkModule(m: unknown, op: string): Module {
   if (!isModule(m)) throw new ArgumentTypeError(`${describeValue(m)} is not a Module subclass`, { op, hint: 'layers are nn.Module instances, e.g. new nn.Linear(1, 512)' });
@@ -60,6 +60,14 @@ function renumberModules(owner: Module, mods: readonly Module[]): void {
   mods.forEach((m, i) => owner.registerModule(String(i), m));
 }
 
+/** The next `'0'`, `'1'` … name not yet taken (PyTorch's `str(len(self))`, which can collide once a slot was deleted). */
+function nextIndexName(owner: Module, kind: 'modules' | 'params'): string {
+  const taken = stateOf(owner)[kind];
+  let i = taken.size;
+  while (taken.has(String(i))) i++;
+  return String(i);
+}
+
 function presentModules(owner: Module): Module[] {
   return [...stateOf(owner).modules.values()].filter((m): m is Module => m !== null);
 }
@@ -96,10 +104,17 @@ export class Sequential extends Module implements Iterable<Module> {
     return presentModules(this).length;
   }
 
-  /** The module at `index`; negative indices count from the end. */
-  at(index: number): Module {
+  /**
+   * The module at `index`; negative indices count from the end. Given a
+   * class as well, it checks the module is one and returns it typed as one:
+   * `base.at(0, nn.Linear).weight`.
+   */
+  at(index: number): Module;
+  at<M extends Module>(index: number, type: ModuleClass<M>): M;
+  at<M extends Module>(index: number, type?: ModuleClass<M>): Module {
     const mods = presentModules(this);
-    return mods[normIndex(index, mods.length, `${className(this)}.at`)]!;
+    const m = mods[normIndex(index, mods.length, `${className(this)}.at`)]!;
+    return type === undefined ? m : checkModuleType(m, type, `${className(this)}.at(${index})`);
   }
 
   /** A new Sequential of the modules in `[start, end)` (Python slice bounds), keeping their names. */
@@ -114,7 +129,7 @@ export class Sequential extends Module implements Iterable<Module> {
 
   /** Adds `module` at the end (named by its position); returns `this`. */
   append(module: Module): this {
-    this.registerModule(String(this.length), checkModule(module, `${className(this)}.append`));
+    this.registerModule(nextIndexName(this, 'modules'), checkModule(module, `${className(this)}.append`));
     return this;
   }
 
@@ -198,7 +213,7 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
   /** Replaces the module at `index` (PyTorch's `list[i] = m`); returns `this`. */
   set(index: number, module: M): this {
     checkModule(module, `${className(this)}.set`);
-    const names = [...stateOf(this).modules.keys()];
+    const names = [...stateOf(this).modules].filter(([, m]) => m !== null).map(([k]) => k);
     this.registerModule(names[normIndex(index, names.length, `${className(this)}.set`)]!, module);
     return this;
   }
@@ -210,8 +225,9 @@ export class ModuleList<M extends Module = Module> extends Module implements Ite
     return new ModuleList(mods.slice(a, b));
   }
 
+  /** Adds `module` at the end (named by its position); returns `this`. */
   append(module: M): this {
-    this.registerModule(String(this.length), checkModule(module, `${className(this)}.append`));
+    this.registerModule(nextIndexName(this, 'modules'), checkModule(module, `${className(this)}.append`));
     return this;
   }
 
@@ -299,7 +315,11 @@ export class ModuleDictBase<T extends Record<string, Module> = Record<string, Mo
   /** Adds or replaces entries from a record, a Map or `[key, module]` pairs, in their order; returns `this`. */
   update(modules: Partial<T> | ReadonlyMap<string, Module> | Iterable<readonly [string, Module]>): this {
     const entries = entriesOfMapping<Module>(modules, `${className(this)}.update`, 'ModuleDict');
-    for (const [, m] of entries) checkModule(m, `${className(this)}.update`);
+    // Every key and module is checked before the first is registered, so a failed update changes nothing.
+    for (const [k, m] of entries) {
+      checkName(this, 'module', k);
+      checkModule(m, `${className(this)}.update`);
+    }
     for (const [k, m] of entries) this.registerModule(k, m);
     return this;
   }
@@ -386,13 +406,14 @@ export class ParameterList extends Module implements Iterable<Parameter> {
 
   /** Replaces the parameter at `index`; returns `this`. */
   set(index: number, value: Tensor): this {
-    const names = [...stateOf(this).params.keys()];
+    const names = [...stateOf(this).params].filter(([, p]) => p !== null).map(([k]) => k);
     this.registerParameter(names[normIndex(index, names.length, `${className(this)}.set`)]!, toParameter(value, `${className(this)}.set`));
     return this;
   }
 
+  /** Adds `value` at the end (a plain tensor is wrapped into a Parameter); returns `this`. */
   append(value: Tensor): this {
-    this.registerParameter(String(this.length), toParameter(value, `${className(this)}.append`));
+    this.registerParameter(nextIndexName(this, 'params'), toParameter(value, `${className(this)}.append`));
     return this;
   }
 
@@ -468,10 +489,12 @@ export class ParameterDictBase<K extends string = string> extends Module impleme
    */
   update(values: Partial<Record<K, Tensor>> | ReadonlyMap<K, Tensor> | Iterable<readonly [K, Tensor]>): this {
     const entries = entriesOfMapping<Tensor>(values, `${className(this)}.update`, 'ParameterDict');
+    // Every key and value is checked before the first is registered, so a failed update changes nothing.
     const ps = entries.map(([k, v]) => {
       if (typeof k !== 'string') {
         throw new ArgumentTypeError(`keys must be strings, got ${describeValue(k)}`, { op: `${className(this)}.update` });
       }
+      checkName(this, 'parameter', k);
       return [k, toParameter(v, `${className(this)}.update`)] as const;
     });
     for (const [k, p] of ps) this.registerParameter(k, p);

@@ -19,5 +19,5 @@ export { crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntrop
 export type {
   Reduction, NllLossOptions, CrossEntropyOptions, LossOptions, SmoothL1LossOptions, BinaryCrossEntropyOptions, BinaryCrossEntropyWithLogitsOptions,
 } from '../ops/loss.js';
-export { multiheadAttentionForward } from './layers/attention.js';
+export { multiHeadAttentionForward } from './layers/attention.js';
 export type { MultiheadAttentionWeights, AttentionOptions } from './layers/attention.js';

@@ -76,7 +76,13 @@ function fill(t: Tensor, sample: (i: number) => number): Tensor {
   return t;
 }
 
-/** `fanIn` and `fanOut` of a weight `[out, in, ...kernel]` (PyTorch's `_calculate_fan_in_and_fan_out`). */
+/**
+ * `fanIn` and `fanOut` of a weight `[out, in, ...kernel]` (PyTorch's `_calculate_fan_in_and_fan_out`).
+ *
+ * ```ts
+ * nn.init.calculateFanInAndFanOut(new nn.Conv2d(3, 8, 3).weight); // { fanIn: 27, fanOut: 72 }
+ * ```
+ */
 export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.ndim < 2) {
     throw new ValueError(`fan in and fan out can not be computed for tensor with fewer than 2 dimensions (shape [${t.shape.join(', ')}])`, { op: 'nn.init' });
@@ -86,7 +92,14 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
   return { fanIn: t.shape[1]! * receptive, fanOut: t.shape[0]! * receptive };
 }
 
-/** Fills `t` with samples from U(a, b); returns `t`. */
+/**
+ * Fills `t` with samples from U(a, b); returns `t`.
+ *
+ * ```ts
+ * nn.init.uniform_(layer.weight, -0.1, 0.1);
+ * nn.init.uniform_(layer.weight, -0.1, 0.1, { generator: new kd.Generator(0) }); // a stream of its own
+ * ```
+ */
 export function uniform_(t: Tensor, a = 0, b = 1, options: InitOptions = {}): Tensor {
   checkTensor(t, 'uniform_');
   if (!(a <= b)) throw new ValueError(`expects a <= b, got a=${a}, b=${b}`, { op: 'uniform_' });
@@ -94,7 +107,13 @@ export function uniform_(t: Tensor, a = 0, b = 1, options: InitOptions = {}): Te
   return fill(t, () => a + (b - a) * g.nextDouble());
 }
 
-/** Fills `t` with samples from N(mean, std²); returns `t`. */
+/**
+ * Fills `t` with samples from N(mean, std²); returns `t`.
+ *
+ * ```ts
+ * nn.init.normal_(emb.weight, 0, 0.02);
+ * ```
+ */
 export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
   checkTensor(t, 'normal_');
   if (!(std >= 0)) throw new ValueError(`expects std >= 0.0, got ${std}`, { op: 'normal_' });
@@ -102,17 +121,26 @@ export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {})
   return fill(t, () => mean + std * g.nextNormal());
 }
 
-/** Fills `t` with `value`; returns `t`. */
+/**
+ * Fills `t` with `value`; returns `t`. `zeros_` and `ones_` are the usual cases.
+ *
+ * ```ts
+ * nn.init.constant_(layer.bias!, 0.1);
+ * nn.init.zeros_(layer.bias!);
+ * ```
+ */
 export function constant_(t: Tensor, value: number): Tensor {
   checkTensor(t, 'constant_');
   noGrad(() => t.fill_(value));
   return t;
 }
 
+/** Fills `t` with zeros; returns `t` (`nn.init.zeros_(layer.bias!)`). */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
+/** Fills `t` with ones; returns `t` (`nn.init.ones_(norm.weight!)`). */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
@@ -131,7 +159,13 @@ export function xavierUniform_(t: Tensor, gain = 1, options: InitOptions = {}): 
   return uniform_(t, -a, a, options);
 }
 
-/** Xavier/Glorot normal: N(0, std²) with std = gain·√(2 / (fanIn + fanOut)). */
+/**
+ * Xavier/Glorot normal: N(0, std²) with std = gain·√(2 / (fanIn + fanOut)).
+ *
+ * ```ts
+ * nn.init.xavierNormal_(layer.weight);
+ * ```
+ */
 export function xavierNormal_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor(t, 'xavierNormal_');
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
@@ -160,6 +194,10 @@ function kaimingStd(t: Tensor, options: KaimingOptions, op: string): number {
 /**
  * Kaiming/He uniform: U(−b, b) with b = gain·√(3 / fan). `nn.Linear` and the
  * convolutions use it with `{ a: √5 }`, which gives b = 1/√fanIn.
+ *
+ * ```ts
+ * nn.init.kaimingUniform_(layer.weight, { mode: 'fanIn', nonlinearity: 'relu' });
+ * ```
  */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor(t, 'kaimingUniform_');
@@ -168,7 +206,13 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
   return uniform_(t, -bound, bound, options);
 }
 
-/** Kaiming/He normal: N(0, std²) with std = gain / √fan. */
+/**
+ * Kaiming/He normal: N(0, std²) with std = gain / √fan.
+ *
+ * ```ts
+ * nn.init.kaimingNormal_(conv.weight, { mode: 'fanOut', nonlinearity: 'relu' }); // torchvision's ResNet init
+ * ```
+ */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
   checkTensor(t, 'kaimingNormal_');
   if (t.numel === 0) return t;
@@ -187,6 +231,10 @@ export interface TruncNormalOptions extends InitOptions {
 /**
  * Samples from N(mean, std²) truncated to [a, b] (PyTorch's `trunc_normal_`:
  * inverse-CDF sampling, then a clamp to [a, b]).
+ *
+ * ```ts
+ * nn.init.truncNormal_(layer.weight, { std: 0.02, a: -0.04, b: 0.04 }); // ViT's init
+ * ```
  */
 export function truncNormal_(t: Tensor, options: TruncNormalOptions = {}): Tensor {
   checkTensor(t, 'truncNormal_');
@@ -209,6 +257,11 @@ export function truncNormal_(t: Tensor, options: TruncNormalOptions = {}): Tenso
  * A (semi-)orthogonal matrix, scaled by `gain`: the Q of a QR decomposition
  * of a normal matrix, with signs fixed by R's diagonal (PyTorch's method).
  * Dimensions after the first are flattened.
+ *
+ * ```ts
+ * const w = nn.init.orthogonal_(kd.empty([3, 5]));
+ * w.matmul(w.t()); // the 3×3 identity
+ * ```
  */
 export function orthogonal_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
   checkTensor(t, 'orthogonal_');

@@ -200,13 +200,23 @@ export class Module {
   }
 
   /**
-   * The submodule at a dotted path (`'base.0'`); `''` is this module.
+   * The submodule at a dotted path (`'base.0'`); `''` is this module. Given
+   * a class as well, it checks the submodule is one and returns it typed as
+   * one (where PyTorch's dynamic `model.base[0].weight` needs no type):
    *
    * ```ts
-   * model.getSubmodule('base.0'); // the first Linear of model.base
+   * model.getSubmodule('base.0');                    // a Module: the first layer of model.base
+   * model.getSubmodule('base.0', nn.Linear).weight;  // typed; a ModuleError if it is not a Linear
    * ```
    */
-  getSubmodule(target: string): Module {
+  getSubmodule(target: string): Module;
+  getSubmodule<M extends Module>(target: string, type: ModuleClass<M>): M;
+  getSubmodule<M extends Module>(target: string, type?: ModuleClass<M>): Module {
+    const found = this.findSubmodule(target);
+    return type === undefined ? found : checkModuleType(found, type, `${className(this)}.getSubmodule('${target}')`);
+  }
+
+  private findSubmodule(target: string): Module {
     if (target === '') return this;
     return target.split('.').reduce<Module>((mod, atom) => {
       const st = stateOf(mod);
@@ -235,7 +245,7 @@ export class Module {
 
   private getMember(target: string, kind: 'params' | 'buffers', what: string, op: string): Tensor {
     const dot = target.lastIndexOf('.');
-    const mod = this.getSubmodule(dot < 0 ? '' : target.slice(0, dot));
+    const mod = this.findSubmodule(dot < 0 ? '' : target.slice(0, dot));
     const name = target.slice(dot + 1);
     const st = stateOf(mod);
     const t = st[kind].get(name);
@@ -292,6 +302,10 @@ export class Module {
   /**
    * How many numbers the parameters hold (each shared parameter once);
    * `{ trainableOnly: true }` counts only those that require grad.
+   *
+   * ```ts
+   * new nn.Linear(1, 512).numParameters(); // 1024
+   * ```
    */
   numParameters(options: { trainableOnly?: boolean } = {}): number {
     let n = 0;
@@ -317,6 +331,12 @@ export class Module {
    * sharing is kept). Every problem (missing keys and unexpected keys when
    * `strict`, the default; shape mismatches always) is reported at once in one
    * `StateDictError`, and the model is left unchanged.
+   *
+   * ```ts
+   * const copy = new MyModel();
+   * copy.loadStateDict(model.stateDict());                      // same weights
+   * copy.loadStateDict({ 'classifier.weight': w }, { strict: false }); // { missingKeys: [...], unexpectedKeys: [] }
+   * ```
    */
   loadStateDict(stateDict: StateDict | ReadonlyMap<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     assertNothingHidden(this);
@@ -341,10 +361,8 @@ export class Module {
   toString(): string {
     const extra = this.extraRepr();
     const lines = extra === '' ? [] : extra.split('\n');
-    for (const [name, child] of stateOf(this).modules) {
-      if (child === null) continue;
-      lines.push(`(${name}): ${child.toString().split('\n').join('\n  ')}`);
-    }
+    // As PyTorch, an empty child slot is listed too (PyTorch prints `None`).
+    for (const [name, child] of stateOf(this).modules) lines.push(`(${name}): ${child === null ? 'null' : child.toString().split('\n').join('\n  ')}`);
     const head = `${className(this)}(`;
     if (lines.length === 0) return `${head})`;
     if (lines.length === 1 && extra !== '' && stateOf(this).modules.size === 0) return `${head}${extra})`;
@@ -355,6 +373,18 @@ export class Module {
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return this.toString();
   }
+}
+
+/** A Module class, as passed to `getSubmodule(path, nn.Linear)` / `Sequential.at(i, nn.Linear)` for a typed result. */
+export type ModuleClass<M extends Module> = abstract new (...args: never[]) => M;
+
+/** `m`, typed as an instance of `type`; a ModuleError naming both classes when it is not one. */
+export function checkModuleType<M extends Module>(m: Module, type: ModuleClass<M>, op: string): M {
+  if (typeof type !== 'function') throw new ArgumentTypeError(`expected a Module class such as nn.Linear, got ${describeValue(type)}`, { op });
+  if (!(m instanceof type)) {
+    throw new ModuleError(`expected a ${type.name || 'module of the given class'}, but found ${className(m)}`, { op, hint: 'pass the class of the module at that place, or none for a plain Module' });
+  }
+  return m;
 }
 
 /** Depth-first `[name, module]` pairs; `memo` (when not null) skips modules already seen. */

@@ -59,7 +59,11 @@ export function checkName(owner: Module, kind: Kind, name: unknown): string {
   // As PyTorch: re-registering under the same kind replaces; any other existing attribute (a method,
   // a plain property, or a registration of another kind) is refused.
   const sameKind = (kind === 'parameter' ? st.params : kind === 'buffer' ? st.buffers : st.modules).has(name);
-  if (!sameKind && name in st.target) {
+  // NOTE: deliberate difference from PyTorch: an own property still `undefined` is a TypeScript
+  // field declaration (`runningMean!: Tensor`, defined as undefined before the constructor body
+  // runs), not an attribute in use, so registering under its name is allowed.
+  const declaredOnly = Object.prototype.hasOwnProperty.call(st.target, name) && Reflect.get(st.target, name) === undefined;
+  if (!sameKind && !declaredOnly && name in st.target) {
     const other = st.params.has(name) ? ' (a parameter)' : st.buffers.has(name) ? ' (a buffer)' : st.modules.has(name) ? ' (a submodule)' : '';
     throw new ModuleError(`attribute '${name}'${other} already exists`, { op, hint: other ? `delete it first: delete module.${name}` : 'choose another name' });
   }

@@ -51,6 +51,14 @@ export interface SizeMismatch {
 /**
  * Thrown by `Module.loadStateDict` with every problem found, as fields and in
  * the message (PyTorch's wording, with "did you mean" for misspelt keys).
+ *
+ * ```ts
+ * try {
+ *   model.loadStateDict(sd);
+ * } catch (e) {
+ *   if (e instanceof nn.IncompatibleStateDictError) console.log(e.missingKeys, e.unexpectedKeys, e.sizeMismatches);
+ * }
+ * ```
  */
 export class IncompatibleStateDictError extends StateDictError {
   constructor(

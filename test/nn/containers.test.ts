@@ -48,6 +48,22 @@ describe('Sequential', () => {
     expect(seq.at(0)).toBeInstanceOf(nn.ReLU);
   });
 
+  it('at(i, cls) returns the module typed as cls, or names both classes', () => {
+    const base = new nn.Sequential(new nn.Linear(1, 8), new nn.ReLU());
+    expectTypeOf(base.at(0, nn.Linear)).toEqualTypeOf<kd.nn.Linear>();
+    expect(base.at(0, nn.Linear).weight.shape).toEqual([8, 1]);
+    expect(base.at(-1, nn.ReLU)).toBe(base.at(1));
+    expect(() => base.at(1, nn.Linear)).toThrow(/Sequential\.at\(1\): expected a Linear, but found ReLU/);
+  });
+
+  it('appends under a free name after a slot was deleted', () => {
+    const seq = new nn.Sequential(new nn.ReLU(), new nn.Tanh(), new nn.Sigmoid());
+    delete (seq as unknown as Record<string, unknown>)['1'];
+    seq.append(new nn.Identity());
+    expect(names(seq.namedChildren())).toEqual(['0', '2', '3']);
+    expect(seq.at(-1)).toBeInstanceOf(nn.Identity);
+  });
+
   it('is subclassable as in the seed', () => {
     class Base extends nn.Sequential {
       constructor() {
@@ -157,6 +173,16 @@ describe('container errors', () => {
     { name: 'forward through a container without forward', call: () => new nn.Sequential(new nn.ModuleList()).forward(kd.ones([1])), match: /Sequential\.forward: module \[ModuleList\] is missing the required "forward" function/ },
   ];
   for (const row of rows) it(`refuses ${row.name}`, () => expect(row.call).toThrow(row.match));
+
+  it('a failed ModuleDict or ParameterDict update changes nothing', () => {
+    const dict = new nn.ModuleDict<Record<string, kd.nn.Module>>({ a: new nn.ReLU() });
+    expect(() => dict.update({ b: new nn.Tanh(), 'c.d': new nn.ReLU() })).toThrow(/module name can't contain "\."/);
+    expect(() => dict.update([['b', new nn.Tanh()], ['c', 3 as unknown as kd.nn.Module]])).toThrow(/number 3 is not a Module subclass/);
+    expect(dict.keys()).toEqual(['a']);
+    const pd = new nn.ParameterDict<string>({ w: kd.ones([1]) });
+    expect(() => pd.update({ b: kd.ones([1]), 'x.y': kd.ones([1]) })).toThrow(/parameter name can't contain "\."/);
+    expect(pd.keys()).toEqual(['w']);
+  });
 
   it('a failed extend changes nothing', () => {
     const list = new nn.ModuleList([new nn.ReLU()]);

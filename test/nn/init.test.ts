@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { values, type EncodedTensor } from '../fixtures.js';
 import { expectClose, kd, loadFixture } from '../helpers.js';
 import { erfinv } from '../../src/nn/special.js';
+import { construct } from './cases.js';
 
 const { nn } = kd;
 const init = nn.init;
 const fx = loadFixture<{
   gains: Record<string, number>;
   fans: { shape: number[]; fanIn: number; fanOut: number }[];
-  bounds: Record<string, number>;
+  default_init: { cls: string; args: unknown[]; options: Record<string, unknown>; param: string; n: number; kind: 'uniform' | 'normal'; max_abs: number; mean: number; std: number }[];
   erfinv_x: EncodedTensor;
   erfinv_y: EncodedTensor;
 }>('nn_module_init');
@@ -48,27 +49,25 @@ describe('gains and fans equal PyTorch’s', () => {
 });
 
 describe('default initialisation of the layers (PyTorch’s bounds)', () => {
-  it('Linear, Conv2d and Bilinear draw U(−b, b) with PyTorch’s b', () => {
-    kd.manualSeed(0);
-    const lin = new nn.Linear(20, 30);
-    const conv = new nn.Conv2d(3, 8, 3);
-    const bil = new nn.Bilinear(4, 5, 6);
-    const cases: [kd.Tensor, number][] = [
-      [lin.weight, fx.bounds['Linear(20, 30).weight']!],
-      [lin.bias!, fx.bounds['Linear(20, 30).bias']!],
-      [conv.weight, fx.bounds['Conv2d(3, 8, 3).weight']!],
-      [conv.bias!, fx.bounds['Conv2d(3, 8, 3).bias']!],
-      [bil.weight, fx.bounds['Bilinear(4, 5, 6).weight']!],
-    ];
-    for (const [t, b] of cases) {
-      const s = stats(t);
-      expect(s.maxAbs).toBeLessThanOrEqual(b);
-      expect(s.maxAbs).toBeGreaterThan(0.7 * b);
-    }
-    // The uniform's standard deviation is b/√3.
-    const big = stats(new nn.Linear(100, 300).weight);
-    expect(big.std).toBeCloseTo(0.1 / Math.sqrt(3), 2);
-  });
+  // PyTorch's sample statistics for each layer parameter (scripts/fixtures/nn.py): the same
+  // distribution drawn by kindling has the same largest |value| (uniform: the bound b, Kaiming-
+  // uniform with a = √5 for the weights and the fan-in bound for the biases), mean and spread.
+  for (const d of fx.default_init) {
+    it(`${d.cls}(${d.args.join(', ')}${Object.keys(d.options).length ? ', …' : ''}).${d.param}: ${d.kind} as PyTorch's`, () => {
+      kd.manualSeed(11);
+      const values: number[] = [];
+      while (values.length < d.n) {
+        const layer = construct(d.cls, d.args, d.options);
+        values.push(...Array.from(layer.getParameter(d.param).dataSync(), Number));
+      }
+      const s = stats(kd.tensor(values.slice(0, d.n), { dtype: 'float64' }));
+      // Sampling error of the standard deviation over n values is about std/√(2n) (1 %); allow 4 %.
+      expect(Math.abs(s.std - d.std) / d.std, `std ${s.std} vs PyTorch's ${d.std}`).toBeLessThan(0.04);
+      expect(Math.abs(s.mean - d.mean), `mean ${s.mean} vs PyTorch's ${d.mean}`).toBeLessThan((8 * d.std) / Math.sqrt(d.n));
+      // A uniform's sample maximum is within b/n of b for both; a normal has no bound.
+      if (d.kind === 'uniform') expect(Math.abs(s.maxAbs - d.max_abs) / d.max_abs, `max |value| ${s.maxAbs} vs PyTorch's ${d.max_abs}`).toBeLessThan(0.005);
+    });
+  }
 
   it('is reproducible with manualSeed', () => {
     kd.manualSeed(42);

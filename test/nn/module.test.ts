@@ -2,7 +2,7 @@
  * nn.Module: what gets registered and in which order, the walks over the
  * tree, modes, gradients, printing, and every refusal with its message.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { expectClose, kd } from '../helpers.js';
 
 const { nn } = kd;
@@ -98,6 +98,30 @@ describe('registration', () => {
     net.registerParameter('temperature', new nn.Parameter(kd.ones([])));
     expect(names(net.namedParameters()).slice(0, 3)).toEqual(['temperature', 'layer0.weight', 'layer0.bias']);
     expect((net as unknown as Record<string, unknown>).head).toBeInstanceOf(nn.Linear);
+  });
+
+  it('registers under the name of a declared TypeScript field (`x!: T`, undefined until assigned)', () => {
+    class Net extends nn.Module {
+      runningMean!: Tensor;
+      scale!: kd.nn.Parameter;
+      constructor() {
+        super();
+        this.registerBuffer('runningMean', kd.zeros([3]));
+        this.registerParameter('scale', new nn.Parameter(kd.ones([1])));
+      }
+    }
+    const net = new Net();
+    expect(net.runningMean.shape).toEqual([3]);
+    expect(Object.keys(net.stateDict())).toEqual(['scale', 'runningMean']);
+    // An attribute that holds a value is still refused, as in PyTorch.
+    class Taken extends nn.Module {
+      note = 'x';
+      constructor() {
+        super();
+        this.registerBuffer('note', kd.zeros([1]));
+      }
+    }
+    expect(() => new Taken()).toThrow(/Taken\.registerBuffer: attribute 'note' already exists/);
   });
 
   it('shares the tensor’s memory in a Parameter', () => {
@@ -207,6 +231,15 @@ describe('walking the tree', () => {
     expect(m.getBuffer('features.1.running_var').shape).toEqual([2]);
   });
 
+  it('getSubmodule with a class returns the submodule typed as it, or names both classes', () => {
+    const m = new nn.Sequential({ features: new nn.Sequential(new nn.Linear(1, 2), new nn.ReLU()) });
+    const lin = m.getSubmodule('features.0', nn.Linear);
+    expectTypeOf(lin).toEqualTypeOf<kd.nn.Linear>();
+    expect(lin.weight.shape).toEqual([2, 1]);
+    expectTypeOf(m.getSubmodule('features.0')).toEqualTypeOf<kd.nn.Module>();
+    expect(() => m.getSubmodule('features.1', nn.Linear)).toThrow(/Sequential\.getSubmodule\('features\.1'\): expected a Linear, but found ReLU/);
+  });
+
   it('apply visits children first, then the module (post-order)', () => {
     const m = new nn.Sequential(new nn.Linear(1, 1), new nn.Sequential(new nn.ReLU()));
     const seen: string[] = [];
@@ -262,6 +295,19 @@ describe('printing', () => {
         ')',
       ].join('\n'),
     );
+  });
+});
+
+describe('printing an empty child slot', () => {
+  it('lists it, as PyTorch lists None', () => {
+    class Net extends nn.Module {
+      head: kd.nn.Linear | null = new nn.Linear(1, 1);
+      act = new nn.ReLU();
+    }
+    const net = new Net();
+    net.head = null;
+    // PyTorch 1.13: `(head): None`.
+    expect(String(net)).toBe('Net(\n  (head): null\n  (act): ReLU()\n)');
   });
 });
 

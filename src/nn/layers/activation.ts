@@ -1,20 +1,25 @@
 /**
  * Activation layers: thin Modules over the element-wise ops, printed as
  * PyTorch prints them.
+ *
+ * ```ts
+ * const act = new nn.Sequential(new nn.Linear(4, 4), new nn.LeakyReLU(0.2), new nn.Linear(4, 2), new nn.Softmax(1));
+ * act.forward(kd.randn([3, 4])).sum(1); // ones
+ * ```
  */
 import { ArgumentTypeError } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { describeValue } from '../parameter.js';
 
-/** max(0, x). */
+/** max(0, x): `new nn.ReLU().forward(kd.tensor([-1, 2]))` is `[0, 2]`. */
 export class ReLU extends Module {
   forward(input: Tensor): Tensor {
     return input.relu();
   }
 }
 
-/** x for x ≥ 0, `negativeSlope`·x otherwise (default slope 0.01). */
+/** x for x ≥ 0, `negativeSlope`·x otherwise (default slope 0.01): `new nn.LeakyReLU(0.2).forward(kd.tensor([-1, 2]))` is `[-0.2, 2]`. */
 export class LeakyReLU extends Module {
   constructor(readonly negativeSlope = 0.01) {
     super();
@@ -34,7 +39,7 @@ export interface GELUOptions {
   approximate?: 'none' | 'tanh';
 }
 
-/** x·Φ(x), exact or with the tanh approximation. */
+/** x·Φ(x), exact or with the tanh approximation: `new nn.GELU({ approximate: 'tanh' })`. */
 export class GELU extends Module {
   readonly approximate: 'none' | 'tanh';
 
@@ -54,19 +59,21 @@ export class GELU extends Module {
   }
 }
 
-/** x·σ(x) (also called swish). */
+/** x·σ(x) (also called swish): `new nn.SiLU().forward(x)`. */
 export class SiLU extends Module {
   forward(input: Tensor): Tensor {
     return input.silu();
   }
 }
 
+/** tanh(x), element-wise: `new nn.Tanh().forward(x)`. */
 export class Tanh extends Module {
   forward(input: Tensor): Tensor {
     return input.tanh();
   }
 }
 
+/** σ(x) = 1 / (1 + e^−x), element-wise: `new nn.Sigmoid().forward(x)`. */
 export class Sigmoid extends Module {
   forward(input: Tensor): Tensor {
     return input.sigmoid();
@@ -82,7 +89,7 @@ function checkDim(dim: unknown, op: string): number {
   return dim;
 }
 
-/** Softmax over dimension `dim`. */
+/** Softmax over dimension `dim`: `new nn.Softmax(1).forward(logits)` for logits `[N, C]`. */
 export class Softmax extends Module {
   readonly dim: number;
 
@@ -100,7 +107,7 @@ export class Softmax extends Module {
   }
 }
 
-/** log(softmax(x)) over dimension `dim`, computed stably. */
+/** log(softmax(x)) over dimension `dim`, computed stably: `new nn.LogSoftmax(1).forward(logits)`, the input `nn.NLLLoss` expects. */
 export class LogSoftmax extends Module {
   readonly dim: number;
 

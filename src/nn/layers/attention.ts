@@ -25,7 +25,7 @@ import { Linear } from './linear.js';
 import { Dropout } from './sparse.js';
 import { LayerNorm } from './normalization.js';
 
-/** The weights `multiheadAttentionForward` uses (the parameters of a MultiheadAttention). */
+/** The weights `multiHeadAttentionForward` uses (the parameters of a MultiheadAttention). */
 export interface MultiheadAttentionWeights {
   numHeads: number;
   /** `[3E, E]` packed q/k/v projection, or null when `qProjWeight`… are given. */
@@ -73,9 +73,18 @@ function padLast(mask: Tensor, n: number): Tensor {
  * sequence-first inputs: `query` `[L, N, E]` (or unbatched `[L, E]`), `key`
  * `[S, N, Ek]`, `value` `[S, N, Ev]`. Returns the output `[L, N, E]` and, with
  * `needWeights`, the attention weights `[N, L, S]` (per head `[N, H, L, S]`
- * without `averageAttnWeights`).
+ * without `averageAttnWeights`). The weights are given as an object, not
+ * PyTorch's fourteen positional arguments.
+ *
+ * ```ts
+ * const mha = new nn.MultiheadAttention(8, 2);
+ * const [y, attn] = nn.functional.multiHeadAttentionForward(x, x, x, {
+ *   numHeads: 2, inProjWeight: mha.inProjWeight, inProjBias: mha.inProjBias,
+ *   outProjWeight: mha.outProj.weight, outProjBias: mha.outProj.bias,
+ * }); // the same as mha.forward(x, x, x) for x [L, N, 8]
+ * ```
  */
-export function multiheadAttentionForward(
+export function multiHeadAttentionForward(
   query: Tensor, key: Tensor, value: Tensor, w: MultiheadAttentionWeights, options: AttentionOptions = {},
 ): [Tensor, Tensor | null] {
   const op = 'multiheadAttention';
@@ -286,7 +295,7 @@ export class MultiheadAttention extends Module {
     }
     const bf = this.batchFirst && query.ndim === 3;
     const [q, k, v] = bf ? [query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1)] : [query, key, value];
-    const [out, weights] = multiheadAttentionForward(q, k, v, {
+    const [out, weights] = multiHeadAttentionForward(q, k, v, {
       numHeads: this.numHeads,
       inProjWeight: this.in_proj_weight,
       inProjBias: this.in_proj_bias,

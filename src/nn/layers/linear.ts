@@ -11,7 +11,13 @@ import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { checkDType, checkInt, fmt, type FactoryOptions } from './common.js';
 
-/** Returns its input unchanged (a placeholder where a layer is optional). */
+/**
+ * Returns its input unchanged (a placeholder where a layer is optional).
+ *
+ * ```ts
+ * const head = useDropout ? new nn.Dropout(0.1) : new nn.Identity();
+ * ```
+ */
 export class Identity extends Module {
   forward(input: Tensor): Tensor {
     return input;
@@ -72,6 +78,11 @@ export class Linear extends Module {
 /**
  * `y = x1ᵀ·A·x2 + b` with `weight` `[outFeatures, in1Features, in2Features]`,
  * both parameters U(−1/√in1Features, 1/√in1Features) as PyTorch's.
+ *
+ * ```ts
+ * const bil = new nn.Bilinear(3, 4, 2);
+ * bil.forward(kd.randn([5, 3]), kd.randn([5, 4])).shape; // [5, 2]
+ * ```
  */
 export class Bilinear extends Module {
   readonly in1Features: number;
@@ -106,7 +117,13 @@ export class Bilinear extends Module {
   }
 }
 
-/** Flattens dimensions `startDim…endDim` (default 1…−1: everything but the batch). */
+/**
+ * Flattens dimensions `startDim…endDim` (default 1…−1: everything but the batch).
+ *
+ * ```ts
+ * new nn.Flatten().forward(kd.zeros([8, 16, 4, 4])).shape; // [8, 256]
+ * ```
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
@@ -121,7 +138,13 @@ export class Flatten extends Module {
   }
 }
 
-/** Splits dimension `dim` into `unflattenedSize` (one entry may be −1). */
+/**
+ * Splits dimension `dim` into `unflattenedSize` (one entry may be −1).
+ *
+ * ```ts
+ * new nn.Unflatten(1, [16, 4, 4]).forward(kd.zeros([8, 256])).shape; // [8, 16, 4, 4]
+ * ```
+ */
 export class Unflatten extends Module {
   readonly unflattenedSize: number[];
 

@@ -92,7 +92,13 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 }
 
-/** Negative log-likelihood of log-probabilities `[N, C]` at class indices `[N]`. */
+/**
+ * Negative log-likelihood of log-probabilities `[N, C]` at class indices `[N]`.
+ *
+ * ```ts
+ * const loss = new nn.NLLLoss().forward(new nn.LogSoftmax(1).forward(logits), labels);
+ * ```
+ */
 export class NLLLoss extends WeightedLoss {
   constructor(options: NLLLossOptions = {}) {
     super('nn.NLLLoss', options);
@@ -103,7 +109,13 @@ export class NLLLoss extends WeightedLoss {
   }
 }
 
-/** Mean squared error `(input − target)²`. */
+/**
+ * Mean squared error `(input − target)²`.
+ *
+ * ```ts
+ * new nn.MSELoss().forward(kd.tensor([1, 2]), kd.tensor([1, 4])).item(); // 2
+ * ```
+ */
 export class MSELoss extends Loss {
   constructor(options: LossOptions = {}) {
     super('nn.MSELoss', options);
@@ -114,7 +126,13 @@ export class MSELoss extends Loss {
   }
 }
 
-/** Mean absolute error `|input − target|`. */
+/**
+ * Mean absolute error `|input − target|`.
+ *
+ * ```ts
+ * new nn.L1Loss({ reduction: 'sum' }).forward(kd.tensor([1, 2]), kd.tensor([0, 4])).item(); // 3
+ * ```
+ */
 export class L1Loss extends Loss {
   constructor(options: LossOptions = {}) {
     super('nn.L1Loss', options);
@@ -130,7 +148,13 @@ export interface SmoothL1LossOptions extends LossOptions {
   beta?: number;
 }
 
-/** Huber-like loss: `0.5·d²/beta` for |d| < beta, `|d| − 0.5·beta` beyond. */
+/**
+ * Huber-like loss: `0.5·d²/beta` for |d| < beta, `|d| − 0.5·beta` beyond.
+ *
+ * ```ts
+ * new nn.SmoothL1Loss({ reduction: 'none' }).forward(kd.tensor([0.5, 3]), kd.tensor([0, 0])); // [0.125, 2.5]
+ * ```
+ */
 export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
@@ -151,7 +175,13 @@ export interface BCELossOptions extends LossOptions {
   weight?: Tensor | null;
 }
 
-/** Binary cross-entropy of probabilities in [0, 1] (log clamped at −100, as PyTorch). */
+/**
+ * Binary cross-entropy of probabilities in [0, 1] (log clamped at −100, as PyTorch).
+ *
+ * ```ts
+ * new nn.BCELoss().forward(kd.tensor([0.5, 0.5]), kd.tensor([0, 1])).item(); // ln 2
+ * ```
+ */
 export class BCELoss extends Loss {
   declare weight: Tensor | null;
 
@@ -170,7 +200,14 @@ export interface BCEWithLogitsLossOptions extends BCELossOptions {
   posWeight?: Tensor | null;
 }
 
-/** Sigmoid and binary cross-entropy in one numerically stable step, on logits. */
+/**
+ * Sigmoid and binary cross-entropy in one numerically stable step, on logits.
+ *
+ * ```ts
+ * const lossFn = new nn.BCEWithLogitsLoss({ posWeight: kd.tensor([3]) }); // positives weigh 3×
+ * lossFn.forward(kd.tensor([[0]]), kd.tensor([[1]])).item();              // 3·ln 2
+ * ```
+ */
 export class BCEWithLogitsLoss extends Loss {
   declare weight: Tensor | null;
   declare pos_weight: Tensor | null;

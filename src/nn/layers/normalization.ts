@@ -125,6 +125,12 @@ abstract class BatchNormBase extends Module {
  * Batch normalisation of `[N, C]` or `[N, C, L]` per channel C = `numFeatures`.
  * Training mode normalises with batch statistics and updates the running ones;
  * `eval()` uses the running statistics.
+ *
+ * ```ts
+ * const bn = new nn.BatchNorm1d(3);
+ * bn.forward(kd.randn([8, 3])); // normalised per column; bn.runningMean moved towards the batch mean
+ * bn.eval();                    // from now on, the running statistics
+ * ```
  */
 export class BatchNorm1d extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
@@ -136,7 +142,14 @@ export class BatchNorm1d extends BatchNormBase {
   }
 }
 
-/** Batch normalisation of `[N, C, H, W]` per channel C = `numFeatures`. */
+/**
+ * Batch normalisation of `[N, C, H, W]` per channel C = `numFeatures`.
+ *
+ * ```ts
+ * const bn = new nn.BatchNorm2d(16, { momentum: 0.01 });
+ * bn.forward(kd.randn([4, 16, 8, 8])).shape; // [4, 16, 8, 8]
+ * ```
+ */
 export class BatchNorm2d extends BatchNormBase {
   constructor(numFeatures: number, options: BatchNormOptions = {}) {
     super('nn.BatchNorm2d', numFeatures, options);
@@ -159,6 +172,11 @@ export interface LayerNormOptions extends FactoryOptions {
 /**
  * Normalises over the trailing `normalizedShape` dimensions of each sample,
  * then scales by `weight` and shifts by `bias` (ones and zeros at first).
+ *
+ * ```ts
+ * const ln = new nn.LayerNorm(8);
+ * ln.forward(kd.randn([2, 5, 8])).shape; // [2, 5, 8], each row of 8 with mean 0 and variance 1
+ * ```
  */
 export class LayerNorm extends Module {
   readonly normalizedShape: number[];
@@ -202,7 +220,13 @@ export interface GroupNormOptions extends FactoryOptions {
   affine?: boolean;
 }
 
-/** Splits the `numChannels` channels of `[N, C, *]` into `numGroups` groups and normalises each. */
+/**
+ * Splits the `numChannels` channels of `[N, C, *]` into `numGroups` groups and normalises each.
+ *
+ * ```ts
+ * new nn.GroupNorm(2, 6).forward(kd.randn([4, 6, 5, 5])).shape; // [4, 6, 5, 5]
+ * ```
+ */
 export class GroupNorm extends Module {
   readonly numGroups: number;
   readonly numChannels: number;

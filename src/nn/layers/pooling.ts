@@ -20,6 +20,11 @@ export interface MaxPool2dOptions {
 /**
  * Max pooling over `[N, C, H, W]` (or `[C, H, W]`).
  *
+ * ```ts
+ * new nn.MaxPool2d(2).forward(kd.randn([1, 3, 8, 8])).shape;                          // [1, 3, 4, 4]
+ * new nn.MaxPool2d(3, { stride: 2, padding: 1 }).forward(kd.randn([1, 3, 8, 8])).shape; // [1, 3, 4, 4]
+ * ```
+ *
  * NOTE: PyTorch's `return_indices` is not offered on the layer (its output
  * type would change); call `nn.functional.maxPool2d(x, k, { returnIndices: true })`.
  */
@@ -60,7 +65,13 @@ export interface AvgPool2dOptions {
   divisorOverride?: number | null;
 }
 
-/** Average pooling over `[N, C, H, W]` (or `[C, H, W]`). */
+/**
+ * Average pooling over `[N, C, H, W]` (or `[C, H, W]`).
+ *
+ * ```ts
+ * new nn.AvgPool2d(2).forward(kd.ones([1, 1, 4, 4])); // [1, 1, 2, 2] of ones
+ * ```
+ */
 export class AvgPool2d extends Module {
   readonly kernelSize: [number, number];
   readonly stride: [number, number];
@@ -91,7 +102,13 @@ export class AvgPool2d extends Module {
   }
 }
 
-/** Average pooling to a fixed `[outH, outW]` whatever the input size (`null` keeps that dimension). */
+/**
+ * Average pooling to a fixed `[outH, outW]` whatever the input size (`null` keeps that dimension).
+ *
+ * ```ts
+ * new nn.AdaptiveAvgPool2d(1).forward(kd.randn([2, 16, 7, 5])).shape; // [2, 16, 1, 1]: global average pooling
+ * ```
+ */
 export class AdaptiveAvgPool2d extends Module {
   readonly outputSize: number | [number | null, number | null];
 

@@ -15,6 +15,12 @@ import { checkDType, checkInt, checkProbability, type FactoryOptions } from './c
 /**
  * Zeroes each element with probability `p` in training mode and scales the
  * rest by 1/(1−p); the identity after `eval()`.
+ *
+ * ```ts
+ * const drop = new nn.Dropout(0.25);
+ * drop.forward(kd.ones([8])); // about a quarter 0, the rest 4/3
+ * drop.eval().forward(kd.ones([8])); // ones
+ * ```
  */
 export class Dropout extends Module {
   readonly p: number;

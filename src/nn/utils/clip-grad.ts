@@ -96,6 +96,11 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
 /**
  * Clamps every gradient of `parameters` to [−clipValue, clipValue], in place.
  *
+ * ```ts
+ * loss.backward();
+ * nn.utils.clipGradValue_(model.parameters(), 0.5);
+ * ```
+ *
  * NOTE: as PyTorch, a negative `clipValue` is not refused (every element then
  * becomes `clipValue`), but it must be a finite number.
  */

@@ -34,6 +34,11 @@ export function parametersToVector(parameters: Iterable<Tensor>): Tensor {
  * Copies consecutive slices of the 1-D `vec` into the parameters, in place
  * (the inverse of `parametersToVector`).
  *
+ * ```ts
+ * const v = nn.utils.parametersToVector(model.parameters());
+ * nn.utils.vectorToParameters(v.mul(0.5).detach(), model.parameters()); // every parameter halved
+ * ```
+ *
  * NOTE: stricter than PyTorch, which ignores extra elements: the lengths must match.
  */
 export function vectorToParameters(vec: Tensor, parameters: Iterable<Tensor>): void {
