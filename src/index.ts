@@ -22,7 +22,25 @@ export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { backend, setBackend, registerBackend } from './backend/index.js';
 export type { Backend } from './backend/index.js';
-export { where } from './ops/elementwise.js';
-export { matmul, linear } from './ops/matmul.js';
+export {
+  where, add, sub, mul, div, pow, neg, exp, log, sqrt, rsqrt, abs, sign, clamp, minimum, maximum,
+  relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, maskedFill,
+  eq, ne, lt, le, gt, ge, logicalAnd, logicalOr, logicalXor, logicalNot, isnan, isfinite,
+} from './ops/elementwise.js';
+export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, norm, all, any } from './ops/reduce.js';
+export { cat, stack, split, chunk, reshape, flatten, permute, transpose, squeeze, unsqueeze } from './ops/shape.js';
+export { indexSelect, gather, scatterAdd, oneHot, embedding } from './ops/indexing.js';
+export type { EmbeddingOptions } from './ops/indexing.js';
+export { matmul, mm, bmm, linear } from './ops/matmul.js';
+export { softmax, logSoftmax, logsumexp } from './ops/softmax.js';
+export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, dropout, layerNorm, groupNorm, batchNorm, bilinear } from './ops/nn.js';
+export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, DropoutOptions, NormOptions, BatchNormOptions } from './ops/nn.js';
+export { crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './ops/loss.js';
+export type {
+  Reduction, NllLossOptions, CrossEntropyOptions, LossOptions, SmoothL1LossOptions, BinaryCrossEntropyOptions, BinaryCrossEntropyWithLogitsOptions,
+} from './ops/loss.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';
+export * as nn from './nn/index.js';
+// The optim namespace includes the groups toolkit (optim.paramGroups …); see src/groups/optim-namespace.ts.
+export * as optim from './groups/optim-namespace.js';
