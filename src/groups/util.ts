@@ -1,17 +1,5 @@
 /** Small helpers shared by the groups toolkit: name suggestions and number formatting. */
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const sub = prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur.push(Math.min(sub, prev[j]! + 1, cur[j - 1]! + 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
+import { editDistance } from '../errors.js';
 
 /**
  * The `k` candidates closest to `query`, for "nearest real names" in messages.
