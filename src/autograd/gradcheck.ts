@@ -1,7 +1,9 @@
-import { fmtShape, KindlingError } from '../errors.js';
+import { AutogradError, DTypeError, fmtShape } from '../errors.js';
+import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
 
+/** Options of `gradcheck` (PyTorch's defaults). */
 export interface GradcheckOptions {
   /** Finite-difference step. */
   eps?: number;
@@ -32,23 +34,37 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
   const checked = inputs.filter((t) => t.requiresGrad);
   for (const t of checked) {
     if (t.dtype !== 'float64') {
-      throw new KindlingError(`gradcheck inputs that require grad must be float64, got ${t.dtype} ${fmtShape(t.shape)}`, {
+      throw new DTypeError(`gradcheck inputs that require grad must be float64, got ${t.dtype} ${fmtShape(t.shape)}`, {
         op: 'gradcheck',
         hint: 'create them with { dtype: "float64" } or call .double()',
       });
     }
+    if (!t.isLeaf) {
+      // Its .grad is never written, and perturbing its memory would not change what it was computed from.
+      throw new AutogradError(`gradcheck inputs that require grad must be leaves, got one made by ${t.gradFn!.name}`, {
+        op: 'gradcheck',
+        hint: 'pass x.detach().requiresGrad_() and do the computation inside fn',
+      });
+    }
   }
-  const out0 = noGrad(() => fn(...inputs));
-  const nOut = out0.numel;
+  // The check writes .grad of the inputs; whatever they held before is put back afterwards.
+  const before = checked.map((t) => t.grad);
+  try {
+    return compareJacobians(fn, inputs, checked, eps, atol, rtol, raise);
+  } finally {
+    checked.forEach((t, i) => (t.grad = before[i]!));
+  }
+}
 
+function compareJacobians(
+  fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], checked: Tensor[], eps: number, atol: number, rtol: number, raise: boolean,
+): boolean {
+  const nOut = noGrad(() => fn(...inputs)).numel;
   for (let o = 0; o < nOut; o++) {
     // Analytical: backward of the o-th output element.
     for (const t of checked) t.grad = null;
     const out = fn(...inputs);
-    const seedData = new Float64Array(nOut);
-    seedData[o] = 1;
-    const seed = (out as Tensor).detach().mul(0).add(seedTensorLike(out, seedData));
-    out.backward(seed.to(out.dtype));
+    out.backward(oneHotLike(out, o));
     const analytical = checked.map((t) => (t.grad ? Array.from(t.grad.contiguous().dataSync()) : new Array<number>(t.numel).fill(0)));
 
     // Numerical: perturb each input element. Inputs are contiguous leaves here, or perturbed through their storage index.
@@ -63,11 +79,12 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
         data[idx[e]!] = orig - eps;
         const minus = noGrad(() => fn(...inputs).contiguous().dataSync()[o]!);
         data[idx[e]!] = orig;
+        // NOTE: central differences: truncation error O(eps²) ≈ 1e-12, rounding error ≈ 1e-16 / eps ≈ 1e-10 in float64.
         const numerical = (plus - minus) / (2 * eps);
         const a = analytical[ti]![e]!;
         if (!(Math.abs(a - numerical) <= atol + rtol * Math.abs(numerical))) {
           if (!raise) return false;
-          throw new KindlingError(
+          throw new AutogradError(
             `Jacobian mismatch for output ${o} with respect to input ${inputs.indexOf(t)}, element ${e}: ` +
               `numerical ${numerical}, analytical ${a}`,
             { op: 'gradcheck' },
@@ -76,16 +93,14 @@ export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[],
       }
     }
   }
-  for (const t of checked) t.grad = null;
   return true;
 }
 
-function seedTensorLike(out: Tensor, data: Float64Array): Tensor {
-  // Built through the tensor's own methods so this file needs nothing from the ops layer.
-  const flat = out.detach().double().reshape([-1]).mul(0);
-  const d = flat.storage.data;
-  for (let i = 0; i < data.length; i++) d[flat.offset + i] = data[i]!;
-  return flat.reshape(out.shape);
+/** A tensor of `out`'s shape and dtype that is 1 at flat position `o` and 0 elsewhere: the seed that picks one Jacobian row. */
+function oneHotLike(out: Tensor, o: number): Tensor {
+  const seed = zerosLike(out);
+  seed.storage.data[o] = 1;
+  return seed;
 }
 
 /** Storage positions of `t`'s elements in row-major order (works for non-contiguous views). */

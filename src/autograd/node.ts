@@ -2,6 +2,7 @@ import { AutogradError, fmtShape } from '../errors.js';
 import type { GradNode, Storage, Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad-mode.js';
 
+/** An op's backward: the gradients of its inputs (null where none is needed) given its output's gradient. */
 export type BackwardFn = (gradOutput: Tensor) => (Tensor | null)[];
 
 /**

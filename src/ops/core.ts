@@ -11,6 +11,7 @@ import { isFloating, promoteTypes, type DType, type TypedArray } from '../tensor
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 
+/** The kernel's view of `t`: its storage array with `t`'s offset and strides. */
 export function view(t: Tensor): StridedView {
   return { data: t.storage.data, offset: t.offset, strides: t.strides };
 }
@@ -53,10 +54,10 @@ export function broadcastStrides(t: Tensor, shape: readonly number[]): number[] 
  * so `2.0` counts as an integer (`intTensor.add(2.0)` stays int32, where
  * PyTorch's `t + 2.0` gives float32).
  */
-export function asTensor(x: TensorLike, like: Tensor): Tensor {
+export function asTensor(x: TensorLike, like: Tensor, op?: string): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number') {
-    throw new ArgumentTypeError(`expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`, { hint: 'wrap values with kd.tensor(...)' });
+    throw new ArgumentTypeError(`expected a Tensor or a number, got ${x === null ? 'null' : typeof x}`, { op, hint: 'wrap values with kd.tensor(...)' });
   }
   const dtype: DType = isFloating(like.dtype) ? like.dtype : Number.isInteger(x) ? 'int32' : 'float32';
   return scalarTensor(x, dtype);
@@ -98,10 +99,13 @@ export function runBinary(op: BinaryOp, a: Tensor, b: Tensor, opName: string, ou
   return out;
 }
 
-/** Refuses integer and bool tensors for ops that only make sense on floats. */
-export function requireFloat(t: Tensor, op: string): void {
+/** Refuses integer and bool tensors for ops that only make sense on floats; `what` names the argument (`'input'`, `'weight'` …). */
+export function requireFloat(t: Tensor, op: string, what?: string): void {
   if (!isFloating(t.dtype)) {
-    throw new DTypeError(`expected a floating point tensor, got ${t.dtype}`, { op, hint: 'convert it first with .float()' });
+    throw new DTypeError(`expected ${what === undefined ? 'a' : `${what} to be a`} floating point tensor, got ${t.dtype}`, {
+      op,
+      hint: `convert ${what ?? 'it'} with .float() first`,
+    });
   }
 }
 
@@ -129,7 +133,11 @@ export function contiguousRaw(t: Tensor): Tensor {
   return out;
 }
 
-/** The elements of `t` as a contiguous typed array starting at index 0 (a subarray, no copy, when `t` is contiguous). */
+/**
+ * The elements of `t` as a contiguous typed array starting at index 0, the
+ * form kernels take: a subarray (no copy) when `t` is contiguous, a fresh
+ * copy otherwise. Treat it as read-only either way.
+ */
 export function flatData(t: Tensor): TypedArray {
   const c = contiguousRaw(t);
   return c.storage.data.subarray(c.offset, c.offset + c.numel);

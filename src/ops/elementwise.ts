@@ -29,7 +29,7 @@ function binaryOp(
   backward: ((g: Tensor, a: Tensor, b: Tensor, out: Tensor) => GradPair) | null,
   save: 'inputs' | 'output' | 'all' | 'none' | 'crossed' = 'inputs',
 ): Tensor {
-  const bT = asTensor(bIn, aIn);
+  const bT = asTensor(bIn, aIn, name);
   const dtype = resultType(aIn, bT);
   const a = castRaw(aIn, dtype);
   const b = castRaw(bT, dtype);
@@ -118,8 +118,8 @@ function capitalize(s: string): string {
 /** `a + alpha·b`, broadcasting. Two bool tensors give their logical or, as in PyTorch. */
 export function add(a: Tensor, b: TensorLike, options: { alpha?: number } = {}): Tensor {
   const alpha = options.alpha ?? 1;
-  if (alpha !== 1) return add(a, mul(asTensor(b, a), alpha));
-  const bT = asTensor(b, a);
+  if (alpha !== 1) return add(a, mul(asTensor(b, a, 'add'), alpha));
+  const bT = asTensor(b, a, 'add');
   // NOTE: bool + bool stays bool (true + true is true); the add kernel would write 2 into the bool storage.
   if (a.dtype === 'bool' && bT.dtype === 'bool') return compare('add', 'logicalOr', a, bT);
   return binaryOp('add', 'add', a, bT, (g) => [g, g], 'none');
@@ -127,7 +127,7 @@ export function add(a: Tensor, b: TensorLike, options: { alpha?: number } = {}):
 
 /** `a - alpha·b`, broadcasting. */
 export function sub(a: Tensor, b: TensorLike, options: { alpha?: number } = {}): Tensor {
-  const bT = asTensor(b, a);
+  const bT = asTensor(b, a, 'sub');
   if (a.dtype === 'bool' && bT.dtype === 'bool') {
     throw new DTypeError('subtraction with two bool tensors is not supported', { op: 'sub', hint: 'use logicalXor, or convert with .int()' });
   }
@@ -143,7 +143,7 @@ export function mul(a: Tensor, b: TensorLike): Tensor {
 
 /** True division `a / b` (PyTorch's `/`): integer and bool operands give float32. */
 export function div(a: Tensor, b: TensorLike): Tensor {
-  const bT = asTensor(b, a);
+  const bT = asTensor(b, a, 'div');
   let aa = a;
   let bb = bT;
   if (!isFloating(resultType(a, bT))) {
@@ -196,6 +196,7 @@ export function log(x: Tensor): Tensor {
 
 /** Square root; int32/bool give float32. */
 export function sqrt(x: Tensor): Tensor {
+  // NOTE: the gradient at x = 0 is +inf (g / 0), as in PyTorch.
   return unaryFloat('sqrt', 'sqrt', x, (g, _x, out) => g.div(out.mul(2)), 'output');
 }
 
@@ -328,7 +329,9 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
     }, 'input');
   }
   return unaryFloatOnly('gelu', 'gelu', x, (g, xf) => {
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x). Φ(x) = gelu(x)/x (to a few ulps), except at 0 where it is 1/2.
+    // d/dx x·Φ(x) = Φ(x) + x·φ(x).
+    // NOTE: Φ(x) is recovered as gelu(x)/x (to a few ulps; 1/2 at x = 0). Far in the negative tail
+    // 1 + erf cancels and Φ loses relative precision, but there both terms are below 1e-6 anyway.
     const cdf = xf.eq(0).where(0.5, runUnary('gelu', xf).div(xf));
     const phi = xf.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
     return g.mul(cdf.add(xf.mul(phi)));
@@ -347,7 +350,7 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 // --- comparisons and logic (no gradient) -------------------------------------
 
 function compare(name: string, op: BinaryOp, a: Tensor, b: TensorLike): Tensor {
-  const bT = asTensor(b, a);
+  const bT = asTensor(b, a, name);
   const dtype = resultType(a, bT);
   return runBinary(op, castRaw(a, dtype), castRaw(bT, dtype), name, 'bool');
 }
@@ -397,8 +400,8 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
     aIn instanceof Tensor ? aIn
     : bIn instanceof Tensor ? bIn
     : scalarTensor(0, Number.isInteger(aIn) && Number.isInteger(bIn) ? 'int32' : 'float32');
-  const a0 = asTensor(aIn, ref);
-  const b0 = asTensor(bIn, ref);
+  const a0 = asTensor(aIn, ref, 'where');
+  const b0 = asTensor(bIn, ref, 'where');
   const dtype: DType = resultType(a0, b0);
   const a = castRaw(a0, dtype);
   const b = castRaw(b0, dtype);

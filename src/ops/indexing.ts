@@ -243,6 +243,7 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
   return out;
 }
 
+/** Options of `embedding`. */
 export interface EmbeddingOptions {
   /** Rows at this index get no gradient (PyTorch's `padding_idx`); negative counts from the end. */
   paddingIdx?: number | null;

@@ -10,7 +10,8 @@ import { AutogradError, DTypeError, fmtShape, IndexError, ShapeError, ValueError
 import { alloc, scalarTensor } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkOptions, checkReduction, dense, requireFloatArg, requireSameFloat, type Reduction } from './nn-util.js';
+import { flatData, requireFloat } from './core.js';
+import { checkOptions, checkReduction, requireSameFloat, type Reduction } from './nn-util.js';
 import { logSoftmax } from './softmax.js';
 
 export type { Reduction } from './nn-util.js';
@@ -80,7 +81,7 @@ interface NllParts {
 
 /** Checks class-index targets against `input` `[C]`, `[N, C]` or `[N, C, d…]`; returns `[batch, classes, inner]`. */
 function checkClassTarget(op: string, input: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number): [number, number, number] {
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if (target.dtype !== 'int32') {
     throw new DTypeError(`expected target to be an int32 tensor of class indices, got ${target.dtype}`, {
       op,
@@ -113,7 +114,7 @@ function checkClassTarget(op: string, input: Tensor, target: Tensor, weight: Ten
     }
   }
   if (!Number.isInteger(ignoreIndex)) throw new ValueError(`ignoreIndex must be an integer, got ${ignoreIndex}`, { op });
-  const t = dense(target);
+  const t = flatData(target);
   for (let i = 0; i < t.length; i++) {
     const v = t[i]!;
     if (v !== ignoreIndex && (v < 0 || v >= classes)) {
@@ -130,17 +131,17 @@ function checkClassTarget(op: string, input: Tensor, target: Tensor, weight: Ten
 /** The per-element NLL (recorded) and the total weight, for validated arguments. */
 function nllParts(logp: Tensor, target: Tensor, weight: Tensor | null, ignoreIndex: number, dims: [number, number, number]): NllParts {
   const [batch, classes, inner] = dims;
-  const tData = dense(target) as Int32Array;
-  const wData = weight === null ? null : dense(weight);
+  const tData = flatData(target) as Int32Array;
+  const wData = weight === null ? null : flatData(weight);
   const loss = alloc(target.shape, logp.dtype);
   const wOut = alloc(target.shape, logp.dtype);
-  backend().nllLoss(loss.storage.data, wOut.storage.data, dense(logp), tData, wData, batch, classes, inner, ignoreIndex);
+  backend().nllLoss(loss.storage.data, wOut.storage.data, flatData(logp), tData, wData, batch, classes, inner, ignoreIndex);
   let totalWeight = 0;
   const wd = wOut.storage.data;
   for (let i = 0; i < wd.length; i++) totalWeight += wd[i]!;
   record(loss, 'NllLossBackward0', [logp], (g) => {
     const gx = alloc(logp.shape, logp.dtype);
-    backend().nllLossBackward(gx.storage.data, dense(g), tData, wData, batch, classes, inner, ignoreIndex);
+    backend().nllLossBackward(gx.storage.data, flatData(g), tData, wData, batch, classes, inner, ignoreIndex);
     return [gx];
   });
   return { loss, totalWeight };
@@ -197,7 +198,7 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) {
     throw new ValueError(`labelSmoothing must be between 0.0 and 1.0, got ${eps}`, { op });
   }
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if (input.ndim === 0) throw new ShapeError('input must have at least 1 dimension [C] or [N, C, *], got a 0-d tensor', { op });
   const classDim = input.ndim === 1 ? 0 : 1;
   const classes = input.shape[classDim]!;
@@ -343,7 +344,7 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, options: Binar
   const op = 'binaryCrossEntropy';
   const reduction = elementwiseArgs(op, input, target, options, ['reduction', 'weight']);
   const weight = checkBroadcastWeight(op, 'weight', input, options.weight);
-  const xd = dense(input);
+  const xd = flatData(input);
   for (let i = 0; i < xd.length; i++) {
     const v = xd[i]!;
     if (!(v >= 0 && v <= 1)) {

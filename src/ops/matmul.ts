@@ -15,6 +15,8 @@ function checkOperands(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`, { op, hint: 'convert one with .to()' });
   }
+  // NOTE: deliberate difference from PyTorch, whose CPU matmul also multiplies integer
+  // matrices: kindling's GEMM kernels (js and native) are floating point only.
   if (!isFloating(a.dtype)) throw new DTypeError(`expected floating point operands, got ${a.dtype}`, { op, hint: 'convert with .float()' });
 }
 
@@ -86,16 +88,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`both arguments to matmul need to be at least 1D, but they are ${a.ndim}D and ${b.ndim}D`, { op: 'matmul' });
   }
+  return product('matmul', a, b);
+}
+
+/** matmul for checked operands; `op` names the caller in errors. */
+function product(op: string, a: Tensor, b: Tensor): Tensor {
   const a2 = a.ndim === 1 ? a.unsqueeze(0) : a;
   const b2 = b.ndim === 1 ? b.unsqueeze(1) : b;
   const k = a2.shape[a2.ndim - 1]!;
   if (b2.shape[b2.ndim - 2] !== k) {
     throw new ShapeError(
       `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${b2.shape[b2.ndim - 2]})`,
-      { op: 'matmul' },
+      { op },
     );
   }
-  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), 'matmul');
+  const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), op);
   const ae = a2.expand([...batch, ...a2.shape.slice(-2)]);
   const be = b2.expand([...batch, ...b2.shape.slice(-2)]);
   let out = mmRecorded(ae, be);
@@ -119,21 +126,47 @@ function mmRecorded(a: Tensor, b: Tensor): Tensor {
   );
 }
 
+/**
+ * The product of two matrices `[n, m]` and `[m, p]` (no broadcasting; `matmul` for other ranks).
+ *
+ * ```ts
+ * kd.mm(kd.ones([2, 3]), kd.ones([3, 4])).shape; // [2, 4]
+ * ```
+ */
 export function mm(a: Tensor, b: Tensor): Tensor {
   checkOperands('mm', a, b);
   if (a.ndim !== 2 || b.ndim !== 2) throw new ShapeError(`expected 2-D tensors, got ${a.ndim}D and ${b.ndim}D`, { op: 'mm', hint: 'use matmul for other ranks' });
-  return matmul(a, b);
+  return product('mm', a, b);
 }
 
+/**
+ * Batched matrix product of `[b, n, m]` and `[b, m, p]` (same batch size, no broadcasting).
+ *
+ * ```ts
+ * kd.bmm(kd.ones([5, 2, 3]), kd.ones([5, 3, 4])).shape; // [5, 2, 4]
+ * ```
+ */
 export function bmm(a: Tensor, b: Tensor): Tensor {
   checkOperands('bmm', a, b);
   if (a.ndim !== 3 || b.ndim !== 3) throw new ShapeError(`expected 3-D tensors, got ${a.ndim}D and ${b.ndim}D`, { op: 'bmm' });
-  if (a.shape[0] !== b.shape[0]) throw new ShapeError(`batch sizes differ: ${a.shape[0]} and ${b.shape[0]}`, { op: 'bmm' });
-  return matmul(a, b);
+  if (a.shape[0] !== b.shape[0]) {
+    throw new ShapeError(`batch sizes differ: ${fmtShape(a.shape)} and ${fmtShape(b.shape)} (${a.shape[0]} != ${b.shape[0]})`, {
+      op: 'bmm',
+      hint: 'bmm does not broadcast; use matmul for broadcasting batches',
+    });
+  }
+  return product('bmm', a, b);
 }
 
-/** `x·Wᵀ + b` as nn.Linear computes it: `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`. */
+/**
+ * `x·Wᵀ + b` as nn.Linear computes it: `x` `[..., in]`, `weight` `[out, in]`, `bias` `[out]`.
+ *
+ * ```ts
+ * kd.linear(kd.ones([8, 3]), kd.ones([4, 3]), kd.zeros([4])).shape; // [8, 4]
+ * ```
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  checkOperands('linear', x, weight);
   if (weight.ndim !== 2) throw new ShapeError(`weight must be 2-D [out, in], got ${fmtShape(weight.shape)}`, { op: 'linear' });
   if (x.ndim === 0 || x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new ShapeError(
@@ -141,6 +174,17 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       { op: 'linear' },
     );
   }
-  const y = matmul(x, weight.t());
+  if (bias !== undefined && bias !== null) {
+    const outShape = [...x.shape.slice(0, -1), weight.shape[0]!];
+    const lead = outShape.length - bias.ndim;
+    // The bias may broadcast to the output (as PyTorch's addmm allows) but not enlarge it.
+    if (lead < 0 || bias.shape.some((d, i) => d !== 1 && d !== outShape[lead + i])) {
+      throw new ShapeError(`bias of shape ${fmtShape(bias.shape)} does not broadcast to the output shape ${fmtShape(outShape)}`, {
+        op: 'linear',
+        hint: `use a bias of shape [${weight.shape[0]}], one per output feature`,
+      });
+    }
+  }
+  const y = product('linear', x, weight.t());
   return bias === undefined || bias === null ? y : y.add(bias);
 }

@@ -1,25 +1,10 @@
 /**
- * Small helpers shared by the neural-network op families (softmax.ts,
- * nn.ts, loss.ts): dense kernel inputs, option-bag checking, reductions.
+ * Small helpers shared by the neural-network op families (pool.ts, nn.ts,
+ * loss.ts): option-bag checking, reductions, argument checks.
  */
 import { ArgumentTypeError, DTypeError, nearest, ValueError } from '../errors.js';
-import { alloc } from '../tensor/creation.js';
-import { isFloating, type TypedArray } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { backend } from '../backend/index.js';
-import { view } from './core.js';
-
-/**
- * The elements of `t` as a contiguous typed array starting at index 0 — the
- * form the nn kernels take. A subarray (no copy) when `t` is contiguous, a
- * fresh copy otherwise; treat it as read-only either way.
- */
-export function dense(t: Tensor): TypedArray {
-  if (t.isContiguous()) return t.storage.data.subarray(t.offset, t.offset + t.numel);
-  const out = alloc(t.shape, t.dtype);
-  backend().copy(view(out), view(t), t.shape);
-  return out.storage.data;
-}
+import { requireFloat } from './core.js';
 
 /**
  * Refuses option keys an op does not know, so that a PyTorch spelling
@@ -44,6 +29,7 @@ export function checkOptions(op: string, options: object | undefined, known: rea
 /** How a loss combines its per-element values (PyTorch's `reduction`). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
+/** A loss's `reduction` option, checked ('mean' when absent). */
 export function checkReduction(op: string, reduction: unknown): Reduction {
   if (reduction === undefined) return 'mean';
   if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
@@ -52,16 +38,9 @@ export function checkReduction(op: string, reduction: unknown): Reduction {
   return reduction;
 }
 
-/** Refuses integer and bool tensors, naming which argument is wrong. */
-export function requireFloatArg(t: Tensor, op: string, what: string): void {
-  if (!isFloating(t.dtype)) {
-    throw new DTypeError(`expected ${what} to be a floating point tensor, got ${t.dtype}`, { op, hint: `convert ${what} with .float()` });
-  }
-}
-
 /** Both tensors have one float dtype, or a DTypeError naming them. */
 export function requireSameFloat(a: Tensor, b: Tensor, op: string, aName: string, bName: string): void {
-  requireFloatArg(a, op, aName);
+  requireFloat(a, op, aName);
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`${aName} (${a.dtype}) and ${bName} (${b.dtype}) should have the same dtype`, {
       op,

@@ -13,7 +13,8 @@ import { alloc, rand } from '../tensor/creation.js';
 import { allocate } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkInt, checkOptions, dense, requireFloatArg, requireSameFloat } from './nn-util.js';
+import { flatData, requireFloat } from './core.js';
+import { checkInt, checkOptions, requireSameFloat } from './nn-util.js';
 
 // --- convolution ---------------------------------------------------------------
 
@@ -61,7 +62,7 @@ function convolution(
   options: Conv2dOptions | Conv1dOptions, spatial: 1 | 2,
 ): Tensor {
   checkOptions(op, options, CONV_KEYS);
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   requireSameFloat(input, weight, op, 'input', 'weight');
   if (bias !== null) requireSameFloat(input, bias, op, 'input', 'bias');
   if (input.ndim !== spatial + 1 && input.ndim !== spatial + 2) {
@@ -160,11 +161,11 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   const dtype = x.dtype as 'float32' | 'float64';
   const columns = (): Float32Array | Float64Array => {
     const cols = allocate(dtype, n * c * kk * l);
-    backend().im2col(cols, dense(x), geom);
+    backend().im2col(cols, flatData(x), geom);
     return cols;
   };
   const cols = columns();
-  const wData = dense(w) as Float32Array | Float64Array;
+  const wData = flatData(w) as Float32Array | Float64Array;
   const out = alloc([n, o, outH, outW], dtype);
   const od = out.storage.data as Float32Array | Float64Array;
   if (bias !== null) {
@@ -187,8 +188,8 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
     'ConvolutionBackward0',
     [x, w, bias],
     (grad) => {
-      const gd = dense(grad) as Float32Array | Float64Array;
-      const wNow = dense(w) as Float32Array | Float64Array;
+      const gd = flatData(grad) as Float32Array | Float64Array;
+      const wNow = flatData(w) as Float32Array | Float64Array;
       let gx: Tensor | null = null;
       let gw: Tensor | null = null;
       if (x.requiresGrad) {
@@ -289,7 +290,7 @@ export function dropout(input: Tensor, p?: number | DropoutOptions, options: Dro
   if (typeof prob !== 'number' || !(prob >= 0 && prob <= 1)) {
     throw new ValueError(`dropout probability has to be between 0 and 1, but got ${prob}`, { op: 'dropout' });
   }
-  requireFloatArg(input, 'dropout', 'input');
+  requireFloat(input, 'dropout', 'input');
   // NOTE: like PyTorch, eval mode and p = 0 return the input itself, not a copy.
   if (!(opts.training ?? true) || prob === 0) return input;
   if (prob === 1) return input.mul(0);
@@ -350,7 +351,7 @@ function checkEps(op: string, eps: number): number {
 export function layerNorm(input: Tensor, normalizedShape: number | readonly number[], options: NormOptions = {}): Tensor {
   const op = 'layerNorm';
   checkOptions(op, options, ['weight', 'bias', 'eps']);
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
   const k = ns.length;
   if (k === 0 || input.ndim < k || input.shape.slice(input.ndim - k).some((d, i) => d !== ns[i])) {
@@ -385,7 +386,7 @@ function perChannel(t: Tensor, ndim: number): Tensor {
 export function groupNorm(input: Tensor, numGroups: number, options: NormOptions = {}): Tensor {
   const op = 'groupNorm';
   checkOptions(op, options, ['weight', 'bias', 'eps']);
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if (input.ndim < 2) throw new ShapeError(`expected input of at least 2 dimensions [N, C, *], got ${fmtShape(input.shape)}`, { op });
   const c = input.shape[1]!;
   checkInt(op, 'numGroups', numGroups, 1);
@@ -415,7 +416,7 @@ export function groupNorm(input: Tensor, numGroups: number, options: NormOptions
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
   const op = 'batchNorm';
   checkOptions(op, options, ['weight', 'bias', 'eps', 'training', 'momentum']);
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if (input.ndim < 2) throw new ShapeError(`expected input of at least 2 dimensions [N, C, *], got ${fmtShape(input.shape)}`, { op });
   const c = input.shape[1]!;
   const training = options.training ?? false;
@@ -426,7 +427,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   const eps = checkEps(op, options.eps ?? 1e-5);
   for (const [t, name] of [[runningMean, 'runningMean'], [runningVar, 'runningVar']] as const) {
     if (t === null) continue;
-    requireFloatArg(t, op, name);
+    requireFloat(t, op, name);
     if (t.ndim !== 1 || t.shape[0] !== c) {
       throw new ShapeError(`expected ${name} of shape [${c}] (one per channel of input ${fmtShape(input.shape)}), got ${fmtShape(t.shape)}`, { op });
     }

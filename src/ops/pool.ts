@@ -8,7 +8,8 @@ import { record } from '../autograd/node.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { checkInt, checkOptions, dense, pair, requireFloatArg } from './nn-util.js';
+import { flatData, requireFloat } from './core.js';
+import { checkInt, checkOptions, pair } from './nn-util.js';
 
 /** Options of `maxPool2d`. `stride` defaults to the kernel size. */
 export interface MaxPool2dOptions {
@@ -48,7 +49,7 @@ function poolSetup(
   op: string, input: Tensor, kernelSize: number | readonly number[],
   options: { stride?: number | readonly number[] | null; padding?: number | readonly number[]; dilation?: number | readonly number[]; ceilMode?: boolean },
 ): PoolSetup {
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if ((input.ndim !== 3 && input.ndim !== 4) || input.shape.slice(-2).some((d) => d === 0)) {
     throw new ShapeError(`expected 3D or 4D input with non-zero height and width, but got input of size ${fmtShape(input.shape)}`, { op });
   }
@@ -103,10 +104,10 @@ export function maxPool2d(
   const values = alloc(outShape, input.dtype);
   const indices = alloc(outShape, 'int32');
   const idx = indices.storage.data as Int32Array;
-  backend().maxPool2d(values.storage.data, idx, dense(input), geom);
+  backend().maxPool2d(values.storage.data, idx, flatData(input), geom);
   record(values, 'MaxPool2DWithIndicesBackward0', [input], (g) => {
     const gx = alloc(input.shape, input.dtype);
-    backend().maxPool2dBackward(gx.storage.data, dense(g), idx, geom.planes, geom.height * geom.width, geom.outH * geom.outW);
+    backend().maxPool2dBackward(gx.storage.data, flatData(g), idx, geom.planes, geom.height * geom.width, geom.outH * geom.outW);
     return [gx];
   });
   return options.returnIndices ? { values, indices } : values;
@@ -128,10 +129,10 @@ export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, 
   const divisor = options.divisorOverride ?? 0;
   if (options.divisorOverride !== undefined && options.divisorOverride !== null) checkInt('avgPool2d', 'divisorOverride', divisor, 1);
   const out = alloc(outShape, input.dtype);
-  backend().avgPool2d(out.storage.data, dense(input), geom, include, divisor);
+  backend().avgPool2d(out.storage.data, flatData(input), geom, include, divisor);
   return record(out, 'AvgPool2DBackward0', [input], (g) => {
     const gx = alloc(input.shape, input.dtype);
-    backend().avgPool2dBackward(gx.storage.data, dense(g), geom, include, divisor);
+    backend().avgPool2dBackward(gx.storage.data, flatData(g), geom, include, divisor);
     return [gx];
   });
 }
@@ -147,7 +148,7 @@ export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, 
  */
 export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly [number | null, number | null]): Tensor {
   const op = 'adaptiveAvgPool2d';
-  requireFloatArg(input, op, 'input');
+  requireFloat(input, op, 'input');
   if ((input.ndim !== 3 && input.ndim !== 4) || input.shape.slice(-2).some((d) => d === 0)) {
     throw new ShapeError(`expected 3D or 4D input with non-zero height and width, but got input of size ${fmtShape(input.shape)}`, { op });
   }
@@ -159,10 +160,10 @@ export function adaptiveAvgPool2d(input: Tensor, outputSize: number | readonly [
   const outW = checkInt(op, 'outputSize', sizes[1] ?? w, 1);
   const planes = input.numel / (h * w);
   const out = alloc([...input.shape.slice(0, -2), outH, outW], input.dtype);
-  backend().adaptiveAvgPool2d(out.storage.data, dense(input), planes, h, w, outH, outW);
+  backend().adaptiveAvgPool2d(out.storage.data, flatData(input), planes, h, w, outH, outW);
   return record(out, 'AdaptiveAvgPool2DBackward0', [input], (g) => {
     const gx = alloc(input.shape, input.dtype);
-    backend().adaptiveAvgPool2dBackward(gx.storage.data, dense(g), planes, h, w, outH, outW);
+    backend().adaptiveAvgPool2dBackward(gx.storage.data, flatData(g), planes, h, w, outH, outW);
     return [gx];
   });
 }

@@ -38,35 +38,32 @@ export function reducedShape(shape: readonly number[], dims: readonly number[], 
 }
 
 /**
+ * How a reduction over `dims` (sorted) runs as one kernel over `[outer, size, inner]`:
+ * a run of adjacent dims is reduced where it is (`src` is `t`); scattered dims
+ * are moved to the end by a raw permuted view of `t` (no autograd node: only
+ * the kernel reads it). No dims: every element is its own output.
+ */
+export function reductionLayout(t: Tensor, dims: readonly number[]): { src: Tensor; outer: number; size: number; inner: number } {
+  if (dims.length === 0) return { src: t, outer: t.numel, size: 1, inner: 1 };
+  if (dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1)) {
+    const first = dims[0]!;
+    const last = dims[dims.length - 1]!;
+    return { src: t, outer: prodOf(t.shape, 0, first), size: prodOf(t.shape, first, last + 1), inner: prodOf(t.shape, last + 1) };
+  }
+  const kept = t.shape.map((_, i) => i).filter((i) => !dims.includes(i));
+  const order = [...kept, ...dims];
+  const src = new Tensor(t.storage, order.map((d) => t.shape[d]!), order.map((d) => t.strides[d]!), t.offset, t.dtype);
+  return { src, outer: prodOf(src.shape, 0, kept.length), size: prodOf(src.shape, kept.length), inner: 1 };
+}
+
+/**
  * Runs a reduction kernel over `dims` (no autograd): the reduced dims are
  * moved to the middle of an `[outer, size, inner]` layout. A run of adjacent
  * dims is reduced where it is; scattered dims are permuted to the end first.
  */
 export function reduceRaw(op: ReduceOp, t: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType): Tensor {
   const out = alloc(reducedShape(t.shape, dims, keepdim), outDtype);
-  let src = t;
-  let outer: number;
-  let size: number;
-  let inner: number;
-  if (dims.length === 0) {
-    outer = t.numel;
-    size = 1;
-    inner = 1;
-  } else if (dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1)) {
-    const first = dims[0]!;
-    const last = dims[dims.length - 1]!;
-    outer = prodOf(t.shape, 0, first);
-    size = prodOf(t.shape, first, last + 1);
-    inner = prodOf(t.shape, last + 1);
-  } else {
-    const kept = t.shape.map((_, i) => i).filter((i) => !dims.includes(i));
-    const order = [...kept, ...dims];
-    // A raw permuted view (no autograd node: only the kernel reads it).
-    src = new Tensor(t.storage, order.map((d) => t.shape[d]!), order.map((d) => t.strides[d]!), t.offset, t.dtype);
-    outer = kept.reduce((a, i) => a * t.shape[i]!, 1);
-    size = dims.reduce((a, i) => a * t.shape[i]!, 1);
-    inner = 1;
-  }
+  const { src, outer, size, inner } = reductionLayout(t, dims);
   if (out.numel === 0) return out;
   if (size === 0) {
     if (op !== 'sum' && op !== 'prod') {
@@ -193,12 +190,26 @@ function extremum(op: 'max' | 'min', t: Tensor, dim: number | undefined, options
   return { values, indices };
 }
 
-/** Without `dim`: the largest element. With `dim`: `{ values, indices }` along it. */
+/**
+ * Without `dim`: the largest element (a 0-d tensor). With `dim`: `{ values, indices }`
+ * along it, as PyTorch's `torch.max(x, dim)`.
+ *
+ * ```ts
+ * kd.max(kd.tensor([[1, 5], [7, 2]]));       // tensor(7.)
+ * kd.max(kd.tensor([[1, 5], [7, 2]]), 1).indices; // tensor([1, 0], dtype=int32)
+ * ```
+ */
+export function max(t: Tensor): Tensor;
+export function max(t: Tensor, dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
+export function max(t: Tensor, dim?: number, options?: ReduceOptions): Tensor | { values: Tensor; indices: Tensor };
 export function max(t: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | { values: Tensor; indices: Tensor } {
   return extremum('max', t, dim, options);
 }
 
-/** Without `dim`: the smallest element. With `dim`: `{ values, indices }` along it. */
+/** Without `dim`: the smallest element. With `dim`: `{ values, indices }` along it (see `max`). */
+export function min(t: Tensor): Tensor;
+export function min(t: Tensor, dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor };
+export function min(t: Tensor, dim?: number, options?: ReduceOptions): Tensor | { values: Tensor; indices: Tensor };
 export function min(t: Tensor, dim?: number, options: ReduceOptions = {}): Tensor | { values: Tensor; indices: Tensor } {
   return extremum('min', t, dim, options);
 }
@@ -247,6 +258,8 @@ function varianceRaw(t: Tensor, dims: readonly number[], keepdim: boolean, corre
   const n = countOf(t, dims);
   // NOTE: PyTorch divides by max(0, n - correction): a non-positive divisor gives inf/NaN, not an error.
   const divisor = Math.max(0, n - correction);
+  // NOTE: two passes (the mean, then the squared deviations from it) rather than E[x²] - E[x]²,
+  // which cancels catastrophically when the mean is large against the spread.
   const meanK = runBinary('div', reduceRaw('sum', t, dims, true, t.dtype), scalarTensor(n, t.dtype), 'var');
   const diff = runBinary('sub', t, meanK, 'var');
   const sq = runBinary('mul', diff, diff, 'var');
@@ -275,7 +288,8 @@ function varStd(op: 'var' | 'std', t: Tensor, dim: Dims | null | undefined, opti
     // d std / dx_i = (x_i - mean) / ((n - correction) · std)
     const diff = t.sub(t.mean(dims, { keepdim: true }));
     const s = unreduce(out, t.shape, dims, keepdim);
-    return [unreduce(g, t.shape, dims, keepdim).mul(diff).div(s.mul(divisor))];
+    // NOTE: where std is 0 (all values equal) the gradient is 0, not 0/0: PyTorch's std_backward masks it.
+    return [s.eq(0).where(0, unreduce(g, t.shape, dims, keepdim).mul(diff).div(s.mul(divisor)))];
   }, [t, out]);
 }
 

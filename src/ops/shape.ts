@@ -10,7 +10,7 @@ import { alloc } from '../tensor/creation.js';
 import { isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
 import type { Dims, NestedArray, SliceSpec } from '../tensor/methods.js';
 import { contiguousStrides, normalizeDim, shapeSize, Tensor } from '../tensor/tensor.js';
-import { castRaw, view as sview } from './core.js';
+import { castRaw, sumToShape, view as sview } from './core.js';
 
 /** A view of `t` with the given geometry, sharing its storage. */
 export function makeView(t: Tensor, shape: number[], strides: number[], offset: number): Tensor {
@@ -185,13 +185,7 @@ export function expand(t: Tensor, ...args: (number | readonly number[])[]): Tens
     strides.push(j < 0 || (cur === 1 && target !== 1) ? 0 : t.strides[j]!);
   });
   const inShape = t.shape;
-  return record(makeView(t, outShape, strides, t.offset), 'ExpandBackward0', [t], (g) => {
-    const dims: number[] = [];
-    for (let i = 0; i < outShape.length; i++) if (i < lead || (inShape[i - lead] === 1 && outShape[i] !== 1)) dims.push(i);
-    let r = dims.length ? g.sum(dims, { keepdim: true }) : g;
-    if (lead) r = r.reshape(inShape);
-    return [r];
-  });
+  return record(makeView(t, outShape, strides, t.offset), 'ExpandBackward0', [t], (g) => [sumToShape(g, inShape)]);
 }
 
 /** A view without size-1 dims (all, or those listed). */
@@ -460,7 +454,12 @@ function catInputs(tensors: readonly Tensor[], op: string): { parts: Tensor[]; d
   });
   let dtype = tensors[0]!.dtype;
   for (const t of tensors) dtype = promoteTypes(dtype, t.dtype);
-  return { parts: tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0)), dtype };
+  return { parts: tensors.filter((t) => !isSkippedInCat(t)), dtype };
+}
+
+/** A legacy empty 1-D tensor, which cat skips whatever the other shapes (as PyTorch does). */
+function isSkippedInCat(t: Tensor): boolean {
+  return t.ndim === 1 && t.shape[0] === 0;
 }
 
 /** Raw concatenation along `d` of tensors already checked to fit. */
@@ -509,14 +508,17 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const shape = [...first.shape];
   shape[d] = parts.reduce((a, t) => a + t.shape[d]!, 0);
   const out = catRaw(parts, d, dtype, shape);
-  const starts = new Map<Tensor, number>();
-  parts.reduce((a, t) => (starts.set(t, a), a + t.shape[d]!), 0);
-  // The skipped empty tensors are inputs too: their gradient is empty.
+  // Start of each input along `d`, by position: the same tensor may appear twice (`cat([a, a])`).
+  // The skipped empty tensors are inputs too: their gradient is empty (start -1).
+  let next = 0;
+  const starts = tensors.map((t) => {
+    if (isSkippedInCat(t)) return -1;
+    const s = next;
+    next += t.shape[d]!;
+    return s;
+  });
   return record(out, 'CatBackward0', tensors, (g) =>
-    tensors.map((t) => {
-      const start = starts.get(t);
-      return start === undefined ? alloc(t.shape, t.dtype) : castRaw(g.narrow(d, start, t.shape[d]!), t.dtype);
-    }),
+    tensors.map((t, i) => (starts[i]! < 0 ? alloc(t.shape, t.dtype) : castRaw(g.narrow(d, starts[i]!, t.shape[d]!), t.dtype))),
   );
 }
 

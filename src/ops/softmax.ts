@@ -5,15 +5,12 @@
  */
 import { backend } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { DTypeError } from '../errors.js';
 import { alloc } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import type { Dims, ReduceOptions } from '../tensor/methods.js';
 import { normalizeDim, type Tensor } from '../tensor/tensor.js';
-import { castRaw } from './core.js';
-import { dense } from './nn-util.js';
-import { reducedShape, reductionDims, unreduce } from './reduce.js';
-import { permute } from './shape.js';
+import { castRaw, flatData, requireFloat } from './core.js';
+import { reducedShape, reductionDims, reductionLayout, unreduce } from './reduce.js';
 
 /** `[outer, size, inner]` of `shape` around dimension `d` (a 0-d tensor is one element). */
 function around(shape: readonly number[], d: number): [number, number, number] {
@@ -27,20 +24,18 @@ function around(shape: readonly number[], d: number): [number, number, number] {
 
 function softmaxOp(x: Tensor, dim: number, log: boolean): Tensor {
   const op = log ? 'logSoftmax' : 'softmax';
-  if (!isFloating(x.dtype)) {
-    throw new DTypeError(`expected a floating point tensor, got ${x.dtype}`, { op, hint: 'convert it first with .float()' });
-  }
+  requireFloat(x, op);
   const d = normalizeDim(dim, x.ndim, op);
   const [outer, size, inner] = around(x.shape, d);
   const out = alloc(x.shape, x.dtype);
-  backend().softmax(out.storage.data, dense(x), outer, size, inner, log);
+  backend().softmax(out.storage.data, flatData(x), outer, size, inner, log);
   return record(
     out,
     log ? 'LogSoftmaxBackward0' : 'SoftmaxBackward0',
     [x],
     (g) => {
       const gx = alloc(x.shape, x.dtype);
-      backend().softmaxBackward(gx.storage.data, dense(g), out.storage.data, outer, size, inner, log);
+      backend().softmaxBackward(gx.storage.data, flatData(g), out.storage.data, outer, size, inner, log);
       return [gx];
     },
     [out],
@@ -85,26 +80,10 @@ export function logsumexp(x: Tensor, dim: Dims, options: ReduceOptions = {}): Te
   const dims = reductionDims(xf, dim, 'logsumexp');
   const keepdim = options.keepdim ?? false;
   const out = alloc(reducedShape(xf.shape, dims, keepdim), xf.dtype);
-  let src = xf;
-  let outer: number;
-  let size: number;
-  let inner: number;
-  if (xf.ndim === 0) {
-    [outer, size, inner] = [1, 1, 1];
-  } else if (dims.every((d, i) => i === 0 || d === dims[i - 1]! + 1)) {
-    outer = xf.shape.slice(0, dims[0]!).reduce((a, b) => a * b, 1);
-    size = dims.reduce((a, d) => a * xf.shape[d]!, 1);
-    inner = xf.shape.slice(dims[dims.length - 1]! + 1).reduce((a, b) => a * b, 1);
-  } else {
-    // Several separated dims: move them to the end, where they form one run.
-    const kept = xf.shape.map((_, i) => i).filter((i) => !dims.includes(i));
-    src = permute(xf, [...kept, ...dims]);
-    outer = kept.reduce((a, i) => a * xf.shape[i]!, 1);
-    size = dims.reduce((a, i) => a * xf.shape[i]!, 1);
-    inner = 1;
-  }
-  backend().logsumexp(out.storage.data, dense(src), outer, size, inner);
+  const { src, outer, size, inner } = reductionLayout(xf, dims);
+  backend().logsumexp(out.storage.data, flatData(src), outer, size, inner);
   // d/dx logsumexp = softmax = exp(x - out), broadcast back over the reduced dims.
+  // NOTE: x - out <= 0, so the exp cannot overflow (no second max shift needed).
   return record(
     out,
     'LogsumexpBackward0',

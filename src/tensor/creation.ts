@@ -4,12 +4,17 @@ import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js'
 import { defaultGenerator, type Generator } from './random.js';
 import { contiguousStrides, shapeSize, Storage, Tensor } from './tensor.js';
 
+/** Options of the creation functions. */
 export interface TensorOptions {
+  /** The element type (default `float32`; `tensor` infers bool from booleans and keeps a typed array's own). */
   dtype?: DType;
+  /** Make the result a leaf that requires grad (floating point dtypes only). */
   requiresGrad?: boolean;
 }
 
+/** Options of the random creation functions. */
 export interface RandomOptions extends TensorOptions {
+  /** The stream to draw from (default: the global one `manualSeed` seeds). */
   generator?: Generator;
 }
 
@@ -24,6 +29,7 @@ function finish(t: Tensor, options: TensorOptions | undefined): Tensor {
   return t;
 }
 
+/** A copy of `shape` after checking every dimension is a non-negative integer (a ShapeError naming `op` otherwise). */
 export function checkShape(shape: readonly number[], op: string): number[] {
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
@@ -76,13 +82,15 @@ export function tensor(data: NestedInput | TypedArray, options: TensorOptions & 
     probe = (probe as readonly NestedInput[])[0] as NestedInput;
     if (probe === undefined) break;
   }
-  const dtype = options.dtype ?? (typeof probe === 'boolean' ? 'bool' : 'float32');
-  const out = allocate(dtype, shapeSize(shape));
+  const values = new Array<number>(shapeSize(shape));
   let pos = 0;
+  let allBool = true;
   const walk = (v: NestedInput, dim: number): void => {
     if (dim === shape.length) {
-      if (typeof v === 'number') out[pos++] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
-      else if (typeof v === 'boolean') out[pos++] = v ? 1 : 0;
+      if (typeof v === 'number') {
+        values[pos++] = v;
+        allBool = false;
+      } else if (typeof v === 'boolean') values[pos++] = v ? 1 : 0;
       else throw new ArgumentTypeError(`expected a number or boolean at depth ${dim}, got ${describe(v)}`, { op: 'tensor' });
       return;
     }
@@ -98,6 +106,11 @@ export function tensor(data: NestedInput | TypedArray, options: TensorOptions & 
   if (options.shape) {
     throw new ArgumentTypeError('the shape option is only for typed arrays', { op: 'tensor', hint: 'nested arrays carry their own shape' });
   }
+  // Booleans alone give bool; any number makes the tensor numeric (true → 1), as in PyTorch.
+  const dtype = options.dtype ?? (allBool && shape.every((d) => d > 0) ? 'bool' : 'float32');
+  const out = allocate(dtype, values.length);
+  if (dtype === 'bool') for (let i = 0; i < values.length; i++) out[i] = values[i] !== 0 ? 1 : 0;
+  else out.set(values);
   return finish(Tensor.fromData(out, shape, dtype), options);
 }
 
@@ -139,15 +152,27 @@ function likeOptions(t: Tensor, options: TensorOptions): TensorOptions {
   return { dtype: options.dtype ?? t.dtype, requiresGrad: options.requiresGrad ?? false };
 }
 
+/**
+ * Zeros of `t`'s shape and (unless `options.dtype` says otherwise) dtype; the
+ * result does not require grad unless asked, whatever `t` does. Likewise the
+ * other `*Like` functions.
+ *
+ * ```ts
+ * kd.zerosLike(kd.ones([2, 3], { dtype: 'float64' })).dtype; // 'float64'
+ * ```
+ */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return zeros(t.shape, likeOptions(t, options));
 }
+/** Ones of `t`'s shape and dtype (see `zerosLike`). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return ones(t.shape, likeOptions(t, options));
 }
+/** `value` in `t`'s shape and dtype (see `zerosLike`). */
 export function fullLike(t: Tensor, value: number, options: TensorOptions = {}): Tensor {
   return full(t.shape, value, likeOptions(t, options));
 }
+/** An uninitialised-by-contract tensor of `t`'s shape and dtype (see `empty`). */
 export function emptyLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return empty(t.shape, likeOptions(t, options));
 }
@@ -176,6 +201,8 @@ export function arange(a: number, b?: number | TensorOptions, c?: number, d?: Te
   if ((end - start) / step < 0) {
     throw new ValueError(`upper bound and larger bound inconsistent with step sign (start ${start}, end ${end}, step ${step})`, { op: 'arange' });
   }
+  // NOTE: the length is ceil((end - start) / step) in double precision, as PyTorch computes it;
+  // each value is start + i·step (not a running sum, which would accumulate rounding).
   const n = Math.ceil((end - start) / step);
   const dtype = options.dtype ?? 'float32';
   const data = allocate(dtype, n);
@@ -243,12 +270,15 @@ export function randint(low: number, high: number, shape: ShapeArg, options: Ran
   return finish(Tensor.fromData(data, s, dtype), options);
 }
 
+/** `rand` in `t`'s shape and dtype (see `zerosLike`). */
 export function randLike(t: Tensor, options: RandomOptions = {}): Tensor {
   return rand(t.shape, { ...likeOptions(t, options), generator: options.generator });
 }
+/** `randn` in `t`'s shape and dtype (see `zerosLike`). */
 export function randnLike(t: Tensor, options: RandomOptions = {}): Tensor {
   return randn(t.shape, { ...likeOptions(t, options), generator: options.generator });
 }
+/** `randint(low, high)` in `t`'s shape and dtype (see `zerosLike`). */
 export function randintLike(t: Tensor, low: number, high: number, options: RandomOptions = {}): Tensor {
   return randint(low, high, t.shape, { dtype: options.dtype ?? t.dtype, generator: options.generator });
 }

@@ -9,15 +9,20 @@ export interface DTypeArrays {
   bool: Uint8Array;
 }
 
+/** Any of the typed arrays a tensor's storage can be. */
 export type TypedArray = DTypeArrays[DType];
+/** The storage of a floating point tensor. */
 export type FloatArray = Float32Array | Float64Array;
 
+/** Every dtype kindling has (float32, the default, first). */
 export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32', 'bool'];
 
+/** Whether `dtype` is float32 or float64 (narrowing the type). */
 export function isFloating(dtype: DType): dtype is 'float32' | 'float64' {
   return dtype === 'float32' || dtype === 'float64';
 }
 
+/** A zeroed typed array of `size` elements for `dtype`. */
 export function allocate<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
   switch (dtype) {
     case 'float32':

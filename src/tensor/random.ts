@@ -100,6 +100,7 @@ export class Generator {
     return [this.s0, this.s1, this.s2, this.s3, this.seed_];
   }
 
+  /** Restores a position saved by `getState()`; returns `this`. */
   setState(state: readonly number[]): this {
     [this.s0, this.s1, this.s2, this.s3, this.seed_] = state.map((v) => v >>> 0) as [number, number, number, number, number];
     this.spareNormal = null;

@@ -47,6 +47,7 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return strides;
 }
 
+/** Number of elements of a tensor of `shape` (1 for `[]`). */
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;
@@ -98,6 +99,7 @@ export class Tensor {
     return new Tensor(new Storage(data), shape, contiguousStrides(shape), 0, dtype);
   }
 
+  /** Number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
@@ -115,6 +117,7 @@ export class Tensor {
     return this.shape[normalizeDim(dim, this.ndim, 'size')]!;
   }
 
+  /** Number of dimensions (PyTorch's `dim()`). */
   dim(): number {
     return this.shape.length;
   }
@@ -135,6 +138,7 @@ export class Tensor {
     return this.gradFn === null;
   }
 
+  /** Whether autograd records ops on this tensor: a leaf that asked for it, or any result of such a tensor. */
   get requiresGrad(): boolean {
     return this._requiresGrad || this.gradFn !== null;
   }

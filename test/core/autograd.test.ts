@@ -82,15 +82,17 @@ describe('autograd engine', () => {
 });
 
 describe('autograd errors', () => {
-  const rows: { name: string; call: () => unknown; match: RegExp }[] = [
+  const rows: { name: string; call: () => unknown; error: typeof kd.KindlingError; match: RegExp }[] = [
     {
       name: 'backward on a non-scalar without a gradient',
       call: () => kd.ones([2], { requiresGrad: true }).mul(2).backward(),
+      error: kd.AutogradError,
       match: /grad can be implicitly created only for scalar outputs.*shape \[2\]/,
     },
     {
       name: 'backward on a tensor that does not require grad',
       call: () => kd.ones([1]).backward(),
+      error: kd.AutogradError,
       match: /does not require grad/,
     },
     {
@@ -101,6 +103,7 @@ describe('autograd errors', () => {
         y.backward();
         y.backward();
       },
+      error: kd.AutogradError,
       match: /backward through the graph a second time.*retainGraph/,
     },
     {
@@ -112,29 +115,61 @@ describe('autograd errors', () => {
         y.add_(1);
         z.sum().backward();
       },
+      error: kd.AutogradError,
       match: /modified by an inplace operation.*version 1; expected version 0/,
     },
     {
       name: 'in-place op on a leaf that requires grad',
       call: () => kd.ones([2], { requiresGrad: true }).add_(1),
+      error: kd.AutogradError,
       match: /add_: a leaf tensor that requires grad is being used in an in-place operation/,
     },
     {
       name: 'gradient of the wrong shape',
       call: () => kd.ones([2], { requiresGrad: true }).mul(2).backward(kd.ones([3])),
+      error: kd.ShapeError,
       match: /gradient has shape \[3\], but the output has shape \[2\]/,
     },
     {
       name: 'requiresGrad on an integer tensor',
       call: () => kd.tensor([1, 2], { dtype: 'int32', requiresGrad: true }),
+      error: kd.DTypeError,
       match: /only floating point tensors can require gradients/,
     },
   ];
+  rows.push(
+    {
+      name: 'gradcheck of a float32 input',
+      call: () => kd.gradcheck((a) => a.exp(), [kd.ones([2], { requiresGrad: true })]),
+      error: kd.DTypeError,
+      match: /gradcheck: gradcheck inputs that require grad must be float64, got float32 \[2\]/,
+    },
+    {
+      name: 'gradcheck of a non-leaf input',
+      call: () => kd.gradcheck((a) => a.exp(), [leaf64([2], 4).mul(2)]),
+      error: kd.AutogradError,
+      match: /gradcheck: gradcheck inputs that require grad must be leaves, got one made by MulBackward0/,
+    },
+    {
+      name: 'gradcheck of a wrong gradient',
+      call: () => kd.gradcheck((p) => p.mul(p.detach()), [leaf64([3], 3)]),
+      error: kd.AutogradError,
+      match: /gradcheck: Jacobian mismatch for output 0 with respect to input 0, element 0/,
+    },
+  );
   for (const row of rows) {
     it(row.name, () => {
+      expect(row.call).toThrow(row.error);
       expect(row.call).toThrow(row.match);
     });
   }
+
+  it('gradcheck puts back the gradients the inputs held', () => {
+    const a = leaf64([2], 5);
+    a.grad = kd.tensor([7, 8], { dtype: 'float64' });
+    expect(kd.gradcheck((p) => p.sin(), [a])).toBe(true);
+    expectClose(a.grad!, [7, 8]);
+  });
 
   it('retainGraph allows a second backward', () => {
     const x = kd.tensor([2], { requiresGrad: true });

@@ -16,6 +16,16 @@ describe('creation', () => {
     expect(t.dtype).toBe('float64');
     expect(kd.tensor(3.5).shape).toEqual([]);
     expect(kd.tensor([]).shape).toEqual([0]);
+    expect(kd.tensor([]).dtype).toBe('float32');
+  });
+
+  it('nested arrays mixing booleans and numbers are numeric, whichever comes first', () => {
+    const a = kd.tensor([true, 2, false]);
+    expect([a.dtype, a.toArray()]).toEqual(['float32', [1, 2, 0]]);
+    const b = kd.tensor([[3], [true]]);
+    expect([b.dtype, b.toArray()]).toEqual(['float32', [[3], [1]]]);
+    expect(kd.tensor([[true], [false]]).dtype).toBe('bool');
+    expect(kd.tensor([0, 2.5, NaN], { dtype: 'bool' }).toArray()).toEqual([false, true, true]);
   });
 
   it('shape arguments accept arrays or a single number', () => {
@@ -24,12 +34,49 @@ describe('creation', () => {
     expect(kd.full([2], 7, { dtype: 'int32' }).toArray()).toEqual([7, 7]);
     expect(kd.zerosLike(kd.ones([2], { dtype: 'float64' })).dtype).toBe('float64');
   });
+
+  it('empty and every *Like variant take the shape (and by default the dtype) of their argument', () => {
+    const e = kd.empty([2, 3], { dtype: 'float64' });
+    expect([e.shape, e.dtype]).toEqual([[2, 3], 'float64']);
+    const like = kd.ones([3, 2], { dtype: 'float64', requiresGrad: true });
+    const rows: [string, kd.Tensor, number[] | null][] = [
+      ['zerosLike', kd.zerosLike(like), [0, 0, 0, 0, 0, 0]],
+      ['onesLike', kd.onesLike(like), [1, 1, 1, 1, 1, 1]],
+      ['fullLike', kd.fullLike(like, 2.5), [2.5, 2.5, 2.5, 2.5, 2.5, 2.5]],
+      ['emptyLike', kd.emptyLike(like), null],
+      ['randLike', kd.randLike(like), null],
+      ['randnLike', kd.randnLike(like), null],
+    ];
+    for (const [name, t, values] of rows) {
+      expect([t.shape, t.dtype, t.requiresGrad], name).toEqual([[3, 2], 'float64', false]);
+      if (values) expect(Array.from(t.dataSync()), name).toEqual(values);
+    }
+    const r = kd.randLike(like);
+    expect(Array.from(r.dataSync()).every((v) => v >= 0 && v < 1)).toBe(true);
+    const ri = kd.randintLike(kd.zeros([4], { dtype: 'int32' }), 2, 5);
+    expect(ri.dtype).toBe('int32');
+    expect(Array.from(ri.dataSync()).every((v) => v >= 2 && v < 5)).toBe(true);
+    expect(kd.zerosLike(like, { dtype: 'int32' }).dtype).toBe('int32');
+    expect(kd.onesLike(like, { requiresGrad: true }).requiresGrad).toBe(true);
+  });
+
+  it('tensor converts a typed array to the requested dtype, copying it', () => {
+    const src = new Float64Array([1.5, -2.5, 0]);
+    const t = kd.tensor(src, { dtype: 'int32' });
+    expect([t.dtype, t.toArray()]).toEqual(['int32', [1, -2, 0]]);
+    const b = kd.tensor(src, { dtype: 'bool' });
+    expect(b.toArray()).toEqual([true, true, false]);
+    const f = kd.tensor(src, { requiresGrad: true });
+    src[0] = 99;
+    expect(f.toArray()).toEqual([1.5, -2.5, 0]);
+    expect(f.requiresGrad).toBe(true);
+  });
 });
 
 describe('views', () => {
-  it('view, transpose, narrow, select and slice share storage with their base', () => {
+  it('view, transpose, permute, expand, squeeze/unsqueeze, narrow, select, slice, split and chunk share storage with their base', () => {
     const t = kd.zeros([3, 4]);
-    const views = [t.view(4, 3), t.t(), t.narrow(1, 1, 2), t.select(0, 2), t.slice([0, 3, 2]), t.unsqueeze(0), t.expand(2, 3, 4), t.permute(1, 0)];
+    const views = [t.view(4, 3), t.t(), t.narrow(1, 1, 2), t.select(0, 2), t.slice([0, 3, 2]), t.unsqueeze(0), t.expand(2, 3, 4), t.permute(1, 0), t.transpose(0, 1), t.unsqueeze(1).squeeze(1), t.flatten(), t.split(2, 1)[1]!, t.chunk(3)[2]!];
     for (const v of views) {
       expect(v.storage).toBe(t.storage);
       expect(v.base).toBe(t);

@@ -18,6 +18,25 @@ interface Row {
 
 const shapeRows: Row[] = [
   { name: 'shapes that do not broadcast', call: () => f([2, 3]).add(f([4])), error: kd.ShapeError, match: /add: shapes \[2, 3\] and \[4\] cannot be broadcast together \(dimension 1: 3 vs 4/ },
+  ...(
+    [
+      ['sub', (a: kd.Tensor, b: kd.Tensor) => a.sub(b)],
+      ['mul', (a: kd.Tensor, b: kd.Tensor) => a.mul(b)],
+      ['div', (a: kd.Tensor, b: kd.Tensor) => a.div(b)],
+      ['pow', (a: kd.Tensor, b: kd.Tensor) => a.pow(b)],
+      ['maximum', (a: kd.Tensor, b: kd.Tensor) => a.maximum(b)],
+      ['minimum', (a: kd.Tensor, b: kd.Tensor) => a.minimum(b)],
+      ['lt', (a: kd.Tensor, b: kd.Tensor) => a.lt(b)],
+      ['eq', (a: kd.Tensor, b: kd.Tensor) => a.eq(b)],
+      ['logicalAnd', (a: kd.Tensor, b: kd.Tensor) => a.logicalAnd(b)],
+      ['logicalXor', (a: kd.Tensor, b: kd.Tensor) => a.logicalXor(b)],
+    ] as const
+  ).map(([op, call]): Row => ({
+    name: `${op} of shapes that do not broadcast`,
+    call: () => call(f([2, 3]), f([2])),
+    error: kd.ShapeError,
+    match: new RegExp(`^${op}: shapes \\[2, 3\\] and \\[2\\] cannot be broadcast together \\(dimension 1: 3 vs 2`),
+  })),
   { name: 'where operands that do not broadcast', call: () => kd.where(f([3]).gt(0), f([2]), 0), error: kd.ShapeError, match: /where: shapes \[3\] and \[2\] cannot be broadcast/ },
   { name: 'maskedFill mask larger than the tensor', call: () => f([2, 3]).maskedFill(f([2, 1, 3]).gt(0), 1), error: kd.ShapeError, match: /maskedFill: mask of shape \[2, 1, 3\] must broadcast to the tensor's shape \[2, 3\]/ },
   { name: 'in-place result of a larger shape', call: () => f([3]).add_(f([2, 3])), error: kd.ShapeError, match: /add_: output with shape \[3\] doesn't match the broadcast shape \[2, 3\]/ },
@@ -37,6 +56,17 @@ const shapeRows: Row[] = [
   { name: 'gather index of another rank', call: () => f([2, 3]).gather(1, i32([0, 1])), error: kd.ShapeError, match: /gather: index tensor must have the same number of dimensions as the input \(1 vs 2\)/ },
   { name: 'gather index larger than the input', call: () => f([2, 3]).gather(1, i32([[0], [0], [0]])), error: kd.ShapeError, match: /gather: size of index \[3, 1\] does not fit the input \[2, 3\]: index.size\(0\) = 3 > input.size\(0\) = 2/ },
   { name: 'scatterAdd index larger than src', call: () => f([2, 3]).scatterAdd(0, i32([[0, 1]]), f([1, 1])), error: kd.ShapeError, match: /scatterAdd: size of index \[1, 2\] does not fit src \[1, 1\]/ },
+  { name: 'matmul of mismatched inner sizes', call: () => f([2, 3]).matmul(f([4, 5])), error: kd.ShapeError, match: /matmul: shapes \[2, 3\] and \[4, 5\] cannot be multiplied \(3 != 4\)/ },
+  { name: 'matmul 1-D vectors of different lengths', call: () => f([3]).matmul(f([4])), error: kd.ShapeError, match: /matmul: shapes \[3\] and \[4\] cannot be multiplied \(3 != 4\)/ },
+  { name: 'matmul batch dims that do not broadcast', call: () => f([2, 2, 3]).matmul(f([3, 3, 2])), error: kd.ShapeError, match: /matmul: shapes \[2\] and \[3\] cannot be broadcast together/ },
+  { name: 'matmul of a 0-d tensor', call: () => kd.tensor(1).matmul(f([3])), error: kd.ShapeError, match: /matmul: both arguments to matmul need to be at least 1D, but they are 0D and 1D/ },
+  { name: 'mm of a 1-D tensor', call: () => kd.mm(f([3]), f([3, 2])), error: kd.ShapeError, match: /mm: expected 2-D tensors, got 1D and 2D \(use matmul for other ranks\)/ },
+  { name: 'mm of mismatched inner sizes', call: () => kd.mm(f([2, 3]), f([4, 2])), error: kd.ShapeError, match: /^mm: shapes \[2, 3\] and \[4, 2\] cannot be multiplied \(3 != 4\)/ },
+  { name: 'bmm of different batch sizes', call: () => kd.bmm(f([2, 2, 3]), f([3, 3, 2])), error: kd.ShapeError, match: /bmm: batch sizes differ: \[2, 2, 3\] and \[3, 3, 2\] \(2 != 3\).*use matmul/ },
+  { name: 'bmm of 2-D tensors', call: () => kd.bmm(f([2, 3]), f([3, 2])), error: kd.ShapeError, match: /bmm: expected 3-D tensors, got 2D and 2D/ },
+  { name: 'linear of mismatched features', call: () => kd.linear(f([4, 3]), f([5, 2])), error: kd.ShapeError, match: /linear: input shape \[4, 3\] and weight shape \[5, 2\] cannot be multiplied \(3 != 2\)/ },
+  { name: 'linear with a 1-D weight', call: () => kd.linear(f([4, 3]), f([3])), error: kd.ShapeError, match: /linear: weight must be 2-D \[out, in\], got \[3\]/ },
+  { name: 'linear with a bias of the wrong size', call: () => kd.linear(f([4, 3]), f([5, 3]), f([4])), error: kd.ShapeError, match: /linear: bias of shape \[4\] does not broadcast to the output shape \[4, 5\] \(use a bias of shape \[5\]/ },
   { name: 'embedding weight that is not 2-D', call: () => kd.embedding(i32([0]), f([3])), error: kd.ShapeError, match: /embedding: weight must be a 2-D tensor \[numEmbeddings, embeddingDim\], got \[3\]/ },
 ];
 
@@ -65,6 +95,9 @@ const dtypeRows: Row[] = [
   { name: 'embedding of float indices', call: () => kd.embedding(f([2]), f([3, 2])), error: kd.DTypeError, match: /embedding: expected indices to be an int32 tensor, but got float32/ },
   { name: 'embedding with an int32 weight', call: () => kd.embedding(i32([0]), kd.ones([2, 2], { dtype: 'int32' })), error: kd.DTypeError, match: /embedding: weight must be a floating point tensor, got int32/ },
   { name: 'argmax of bool', call: () => kd.tensor([true, false]).argmax(), error: kd.DTypeError, match: /argmax: not implemented for bool tensors/ },
+  { name: 'matmul of int32 matrices', call: () => i32([[1, 2]]).matmul(i32([[1], [2]])), error: kd.DTypeError, match: /matmul: expected floating point operands, got int32 \(convert with \.float\(\)\)/ },
+  { name: 'matmul of mixed float dtypes', call: () => f([2, 3]).matmul(kd.ones([3, 2], { dtype: 'float64' })), error: kd.DTypeError, match: /matmul: expected both operands to have the same dtype, but got float32 and float64/ },
+  { name: 'linear with a float64 weight', call: () => kd.linear(f([2, 3]), kd.ones([4, 3], { dtype: 'float64' })), error: kd.DTypeError, match: /linear: expected both operands to have the same dtype, but got float32 and float64/ },
   { name: 'rand with an integer dtype', call: () => kd.rand([2], { dtype: 'int32' }), error: kd.DTypeError, match: /rand: expects a floating point dtype, got int32/ },
 ];
 
@@ -103,6 +136,13 @@ const valueRows: Row[] = [
   { name: 'arange with the wrong step sign', call: () => kd.arange(0, 5, -1), error: kd.ValueError, match: /arange: upper bound and larger bound inconsistent with step sign/ },
   { name: 'linspace with negative steps', call: () => kd.linspace(0, 1, -2), error: kd.ValueError, match: /linspace: number of steps must be a non-negative integer, got -2/ },
   { name: 'randint with low >= high', call: () => kd.randint(3, 3, [2]), error: kd.ValueError, match: /randint: .*from=3 >= to=3/ },
+];
+
+const argumentRows: Row[] = [
+  { name: 'add of a string', call: () => f([2]).add('1' as unknown as number), error: kd.ArgumentTypeError, match: /^add: expected a Tensor or a number, got string \(wrap values with kd\.tensor/ },
+  { name: 'lt of null', call: () => f([2]).lt(null as unknown as number), error: kd.ArgumentTypeError, match: /^lt: expected a Tensor or a number, got null/ },
+  { name: 'where of an array', call: () => kd.where(f([2]).gt(0), [1, 2] as unknown as number, 0), error: kd.ArgumentTypeError, match: /^where: expected a Tensor or a number, got object/ },
+  { name: 'cat of a non-tensor', call: () => kd.cat([f([2]), [1] as unknown as kd.Tensor]), error: kd.ArgumentTypeError, match: /cat: expected a list of tensors, but entry 1 is object/ },
 ];
 
 const creationRows: Row[] = [
@@ -163,6 +203,7 @@ describe.each([
   ['dtypes', dtypeRows],
   ['dims and indices', indexRows],
   ['values', valueRows],
+  ['argument types', argumentRows],
   ['creation', creationRows],
   ['autograd and in place', autogradRows],
 ])('errors: %s', (_family, rows) => {

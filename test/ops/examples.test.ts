@@ -54,6 +54,24 @@ describe('documentation examples', () => {
     expectClose(w, [0.9, 1.9]);
   });
 
+  it('mm, bmm and linear', () => {
+    expect(kd.mm(kd.ones([2, 3]), kd.ones([3, 4])).shape).toEqual([2, 4]);
+    expect(kd.bmm(kd.ones([5, 2, 3]), kd.ones([5, 3, 4])).shape).toEqual([5, 2, 4]);
+    expect(kd.linear(kd.ones([8, 3]), kd.ones([4, 3]), kd.zeros([4])).shape).toEqual([8, 4]);
+  });
+
+  it('max and min', () => {
+    const x = kd.tensor([[1, 5], [7, 2]]);
+    expect(String(kd.max(x))).toBe('tensor(7.)');
+    expect(String(kd.max(x, 1).indices)).toBe('tensor([1, 0], dtype=int32)');
+    expect(kd.min(x, 0).values.toArray()).toEqual([1, 2]);
+    expect(kd.var(kd.tensor([1, 2, 3, 4])).item()).toBeCloseTo(5 / 3, 6);
+  });
+
+  it('zerosLike', () => {
+    expect(kd.zerosLike(kd.ones([2, 3], { dtype: 'float64' })).dtype).toBe('float64');
+  });
+
   it('gradcheck', () => {
     const x = kd.randn([3, 4], { dtype: 'float64', requiresGrad: true });
     expect(kd.gradcheck((a) => a.tanh().sum(1), [x])).toBe(true);

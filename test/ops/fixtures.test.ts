@@ -129,6 +129,11 @@ const OPS: Record<string, (xs: Tensor[], a: Args) => Tensor | Tensor[]> = {
   scatterAdd: (xs, a) => xs[0]!.scatterAdd(a.dim as number, xs[1]!, xs[2]!),
   oneHot: (xs, a) => kd.oneHot(xs[0]!, a.numClasses as number | undefined),
   embedding: (xs, a) => kd.embedding(xs[0]!, xs[1]!, { paddingIdx: a.paddingIdx as number | undefined }),
+
+  matmul: (xs) => xs[0]!.matmul(xs[1]!),
+  mm: (xs) => kd.mm(xs[0]!, xs[1]!),
+  bmm: (xs) => xs[0]!.bmm(xs[1]!),
+  linear: (xs) => kd.linear(xs[0]!, xs[1]!, xs[2]),
 };
 
 /** float32 tolerances per op (values, gradients); the default suits ops with a few roundings. */
@@ -140,6 +145,11 @@ const TOLERANCE: Record<string, { atol: number; rtol: number }> = {
   var: { atol: 1e-4, rtol: 2e-4 },
   std: { atol: 1e-4, rtol: 2e-4 },
   gelu: { atol: 2e-5, rtol: 1e-4 },
+  // NOTE: sums of up to 33 products; kindling accumulates in float64, PyTorch in float32.
+  matmul: { atol: 5e-5, rtol: 1e-4 },
+  mm: { atol: 5e-5, rtol: 1e-4 },
+  bmm: { atol: 5e-5, rtol: 1e-4 },
+  linear: { atol: 5e-5, rtol: 1e-4 },
 };
 
 function runCase(c: OpCase): void {
@@ -171,7 +181,7 @@ function runCase(c: OpCase): void {
   });
 }
 
-for (const family of ['arith', 'unary', 'logic', 'reduce', 'shape', 'indexing']) {
+for (const family of ['arith', 'unary', 'logic', 'reduce', 'shape', 'indexing', 'matmul']) {
   describe(`ops against PyTorch: ${family}`, () => {
     const cases = loadFixture<OpCase[]>(`ops_${family}`);
     for (const c of cases) it(c.name, () => runCase(c));

@@ -1,6 +1,6 @@
 /**
  * gradcheck (float64 finite differences) for every differentiable op of the
- * elementwise, reduce, shape and indexing families, including broadcast and
+ * elementwise, reduce, shape, indexing and matmul families, including broadcast and
  * non-contiguous (transposed, strided, offset) inputs. One row per case.
  */
 import { describe, expect, it } from 'vitest';
@@ -52,6 +52,7 @@ const rows: Row[] = [
   { name: 'sqrt strided', fn: (a) => step2(a).sqrt(), inputs: () => [leaf([2, 4], 'pos')] },
   { name: 'rsqrt', fn: (a) => a.rsqrt(), inputs: () => [leaf([5], 'pos')] },
   { name: 'abs', fn: (a) => a.abs(), inputs: () => [leaf([2, 3], 'away')] },
+  { name: 'sign (zero gradient)', fn: (a) => a.sign().mul(a), inputs: () => [leaf([2, 3], 'away')] },
   { name: 'reciprocal', fn: (a) => a.reciprocal(), inputs: () => [leaf([2, 3], 'away')] },
   { name: 'square', fn: (a) => a.square(), inputs: () => [leaf([2, 3])] },
   { name: 'sin', fn: (a) => a.sin(), inputs: () => [leaf([2, 3])] },
@@ -109,7 +110,9 @@ const rows: Row[] = [
   { name: 'chunk pieces combined', fn: (a) => { const [p, q] = a.chunk(2); return p!.mul(q!); }, inputs: () => [leaf([4, 2])] },
   { name: 'repeat', fn: (a) => a.repeat(2, 1, 2), inputs: () => [leaf([2, 3])] },
   { name: 'cat mixed layouts', fn: (a, b) => kd.cat([T(a), b], 0), inputs: () => [leaf([3, 2]), leaf([1, 3])] },
-  { name: 'cat dim 1 same tensor twice', fn: (a) => kd.cat([a, a.mul(2)], 1), inputs: () => [leaf([2, 2])] },
+  { name: 'cat dim 1 with a product of the input', fn: (a) => kd.cat([a, a.mul(2)], 1), inputs: () => [leaf([2, 2])] },
+  { name: 'cat of the same tensor twice', fn: (a, b) => kd.cat([a, b, a], 0), inputs: () => [leaf([2, 2]), leaf([1, 2])] },
+  { name: 'stack of the same tensor twice', fn: (a) => kd.stack([a, T(a)], 0), inputs: () => [leaf([2, 2])] },
   { name: 'stack dim 1', fn: (a, b) => kd.stack([a, step2(b)], 1), inputs: () => [leaf([2, 2]), leaf([2, 4])] },
   { name: 'contiguous and clone', fn: (a) => T(a).contiguous().clone(), inputs: () => [leaf([2, 3])] },
   // indexing
@@ -120,11 +123,30 @@ const rows: Row[] = [
   { name: 'scatterAdd', fn: (a, b) => a.scatterAdd(0, i32([[1, 1, 0]]), b), inputs: () => [leaf([2, 3]), leaf([1, 3])] },
   { name: 'scatterAdd index smaller than src', fn: (a, b) => a.scatterAdd(1, i32([[2], [0]]), b), inputs: () => [leaf([2, 3]), leaf([2, 2])] },
   { name: 'embedding', fn: (w) => kd.embedding(i32([[1, 3], [1, 0]]), w), inputs: () => [leaf([4, 2])] },
+  // matrix products: every rank rule of matmul, broadcast batches, views as operands
+  { name: 'matmul 1-D . 1-D', fn: (a, b) => a.matmul(b), inputs: () => [leaf([4]), leaf([4])] },
+  { name: 'matmul 1-D . 2-D', fn: (a, b) => a.matmul(b), inputs: () => [leaf([3]), leaf([3, 2])] },
+  { name: 'matmul 2-D . 1-D', fn: (a, b) => a.matmul(b), inputs: () => [leaf([2, 3]), leaf([3])] },
+  { name: 'matmul 2-D . 2-D transposed operands', fn: (a, b) => T(a).matmul(T(b)), inputs: () => [leaf([3, 5]), leaf([2, 3])] },
+  { name: 'matmul strided lhs', fn: (a, b) => step2(a).matmul(b), inputs: () => [leaf([2, 6]), leaf([3, 2])] },
+  { name: 'matmul batched', fn: (a, b) => a.matmul(b), inputs: () => [leaf([2, 2, 3]), leaf([2, 3, 2])] },
+  { name: 'matmul batched . 2-D broadcast', fn: (a, b) => a.matmul(b), inputs: () => [leaf([3, 2, 3]), leaf([3, 2])] },
+  { name: 'matmul batch dims broadcast both ways', fn: (a, b) => a.matmul(b), inputs: () => [leaf([2, 1, 2, 3]), leaf([3, 3, 2])] },
+  { name: 'matmul 1-D . 3-D', fn: (a, b) => a.matmul(b), inputs: () => [leaf([3]), leaf([2, 3, 2])] },
+  { name: 'matmul 3-D . 1-D transposed', fn: (a, b) => T(a).matmul(b), inputs: () => [leaf([2, 3, 2]), leaf([3])] },
+  { name: 'mm', fn: (a, b) => kd.mm(a, b), inputs: () => [leaf([2, 3]), leaf([3, 4])] },
+  { name: 'bmm transposed rhs', fn: (a, b) => a.bmm(T(b)), inputs: () => [leaf([2, 2, 3]), leaf([2, 4, 3])] },
+  { name: 'linear with bias', fn: (x, w, b) => kd.linear(x, w, b), inputs: () => [leaf([4, 3]), leaf([2, 3]), leaf([2])] },
+  { name: 'linear 3-D input without bias', fn: (x, w) => kd.linear(x, w), inputs: () => [leaf([2, 2, 3]), leaf([4, 3])] },
+  { name: 'linear 1-D input, transposed weight', fn: (x, w, b) => kd.linear(x, T(w), b), inputs: () => [leaf([3]), leaf([3, 2]), leaf([2])] },
   // in place on non-leaf tensors and views
   { name: 'mul_ on a non-leaf', fn: (a, b) => a.mul(1).mul_(b), inputs: () => [leaf([2, 3]), leaf([3])] },
   { name: 'clamp_ and relu_ on a non-leaf', fn: (a) => a.mul(2).clamp_(-1, 1).relu_(), inputs: () => [fixed([-0.8, -0.2, 0.1, 0.4, 0.7])] },
   { name: 'in place on a view', fn: (a, b) => { const y = a.mul(1); y.narrow(1, 0, 2).mul_(b); return y; }, inputs: () => [leaf([2, 3]), leaf([2, 2])] },
   { name: 'copy_ into a view', fn: (a, b) => { const y = a.mul(3); y.select(0, 1).copy_(b); return y.exp(); }, inputs: () => [leaf([2, 3]), leaf([3])] },
+  { name: 'add_ sub_ div_ with alpha and broadcasting', fn: (a, b) => a.mul(1).add_(b, { alpha: 2 }).sub_(T(a)).div_(b.add(3)), inputs: () => [leaf([2, 2]), leaf([2])] },
+  { name: 'fill_ and maskedFill_ on views of a non-leaf', fn: (a) => { const y = a.mul(2); y.select(1, 0).fill_(0.5); y.narrow(0, 1, 1).maskedFill_(mask([true, false, true]), -1); return y.sin(); }, inputs: () => [leaf([2, 3])] },
+  { name: 'expandAs and T', fn: (a, b) => a.expandAs(b).mul(b.T.T), inputs: () => [leaf([3, 1]), leaf([3, 2])] },
   { name: 'zero_ cuts the history', fn: (a) => { const y = a.mul(2); const z = y.exp(); y.zero_(); return z.add(y); }, inputs: () => [leaf([3])] },
 ];
 
@@ -134,4 +156,14 @@ describe('gradcheck (float64)', () => {
       expect(kd.gradcheck(row.fn, row.inputs())).toBe(true);
     });
   }
+
+  it('perturbs non-contiguous leaf inputs through their storage', () => {
+    // Leaves that are themselves transposed / strided views of a larger buffer.
+    const g = new kd.Generator(7);
+    const a = kd.randn([3, 2], { dtype: 'float64', generator: g }).t().requiresGrad_();
+    const b = kd.randn([2, 6], { dtype: 'float64', generator: g }).slice(null, [0, 6, 2]).requiresGrad_();
+    expect(a.isContiguous()).toBe(false);
+    expect(b.isContiguous()).toBe(false);
+    expect(kd.gradcheck((p, q) => p.mul(q).exp(), [a, b])).toBe(true);
+  });
 });

@@ -42,7 +42,13 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     fn: (x) => kd.nllLoss(x, labels([1, 0, 1]), { weight: f64([2, 0.5]), reduction: 'sum' }),
     inputs: () => [leaf64([3, 2], 9)],
   },
+  {
+    name: 'crossEntropy non-contiguous logits',
+    fn: (x) => kd.crossEntropy(x.t(), labels([2, 0, 1]), { labelSmoothing: 0.1 }),
+    inputs: () => [leaf64([3, 3], 23)],
+  },
   { name: 'mseLoss', fn: (x, t) => kd.mseLoss(x, t), inputs: () => [leaf64([2, 3], 10), leaf64([2, 3], 11)] },
+  { name: 'mseLoss non-contiguous', fn: (x, t) => kd.mseLoss(x.t(), t), inputs: () => [leaf64([3, 2], 24), leaf64([2, 3], 25)] },
   { name: 'l1Loss none', fn: (x, t) => kd.l1Loss(x, t, { reduction: 'none' }), inputs: () => [leaf64([2, 3], 12), leaf64([2, 3], 13)] },
   {
     name: 'smoothL1Loss beta 0.7',
@@ -58,6 +64,11 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     name: 'binaryCrossEntropyWithLogits weight posWeight',
     fn: (x, t, w, pw) => kd.binaryCrossEntropyWithLogits(x, t, { weight: w, posWeight: pw, reduction: 'none' }),
     inputs: () => [leaf64([2, 3], 19), unit([2, 3], 20), leaf64([2, 3], 21), unit([3], 22)],
+  },
+  {
+    name: 'binaryCrossEntropyWithLogits non-contiguous, broadcast weight',
+    fn: (x, t, w) => kd.binaryCrossEntropyWithLogits(x.t(), t, { weight: w }),
+    inputs: () => [leaf64([3, 2], 26), unit([2, 3], 27), leaf64([2, 1], 28)],
   },
 ];
 

@@ -59,6 +59,9 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     inputs: () => [leaf64([1, 1, 6, 6], 33)],
   },
   { name: 'adaptiveAvgPool2d', fn: (x) => kd.adaptiveAvgPool2d(x, [2, 3]), inputs: () => [leaf64([1, 2, 5, 4], 34)] },
+  { name: 'maxPool2d non-contiguous', fn: (x) => kd.maxPool2d(x.permute(0, 3, 1, 2), 2), inputs: () => [leaf64([1, 4, 4, 2], 35)] },
+  { name: 'avgPool2d non-contiguous', fn: (x) => kd.avgPool2d(x.permute(0, 3, 1, 2), 2, { padding: 1 }), inputs: () => [leaf64([1, 3, 3, 2], 36)] },
+  { name: 'adaptiveAvgPool2d non-contiguous', fn: (x) => kd.adaptiveAvgPool2d(x.transpose(-1, -2), 2), inputs: () => [leaf64([2, 3, 5], 37)] },
   {
     // A fresh generator per call: gradcheck re-evaluates fn and needs the same mask every time.
     name: 'dropout',
@@ -71,6 +74,7 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     inputs: () => [leaf64([2, 3], 41), leaf64([3], 42), leaf64([3], 43)],
   },
   { name: 'layerNorm two dims', fn: (x) => kd.layerNorm(x, [2, 2], { eps: 1e-3 }), inputs: () => [leaf64([2, 2, 2], 44)] },
+  { name: 'layerNorm non-contiguous', fn: (x, w) => kd.layerNorm(x.t(), 3, { weight: w }), inputs: () => [leaf64([3, 2], 58), leaf64([3], 59)] },
   {
     name: 'groupNorm with affine',
     fn: (x, w, b) => kd.groupNorm(x, 2, { weight: w, bias: b }),
@@ -80,6 +84,11 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     name: 'batchNorm training',
     fn: (x, w, b) => kd.batchNorm(x, null, null, { weight: w, bias: b, training: true }),
     inputs: () => [leaf64([3, 2, 2], 48), leaf64([2], 49), leaf64([2], 50)],
+  },
+  {
+    name: 'batchNorm training non-contiguous',
+    fn: (x, w) => kd.batchNorm(x.permute(0, 2, 1), null, null, { weight: w, training: true }),
+    inputs: () => [leaf64([2, 3, 2], 60), leaf64([2], 61)],
   },
   {
     name: 'batchNorm eval',

@@ -7,23 +7,32 @@ import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
 /**
+ * For kernel column `kj`: the input column that output column 0 reads
+ * (`iw0`, negative in the left padding) and the output columns `[lo, hi)`
+ * whose input column `iw0 + ow·strideW` lies inside the image.
+ */
+function columnSpan(kj: number, g: Conv2dGeometry): [iw0: number, lo: number, hi: number] {
+  const iw0 = kj * g.dilationW - g.padW;
+  const lo = Math.min(g.outW, Math.max(0, Math.ceil(-iw0 / g.strideW)));
+  const hi = Math.max(lo, Math.min(g.outW, Math.ceil((g.width - iw0) / g.strideW)));
+  return [iw0, lo, hi];
+}
+
+/**
  * Unfolds `x` `[batch, channels, height, width]` (contiguous) into
  * `out` `[batch, channels·kernelH·kernelW, outH·outW]`: row
  * `(c·kernelH + ki)·kernelW + kj` holds, for every output position, the input
  * value under kernel tap `(ki, kj)` of channel `c` (0 in the padding).
  */
 export function im2col(out: TypedArray, x: TypedArray, g: Conv2dGeometry): void {
-  const { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
+  const { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, dilationH, outH, outW } = g;
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = (n * channels + c) * height * width;
       for (let ki = 0; ki < kernelH; ki++) {
         for (let kj = 0; kj < kernelW; kj++) {
-          const iw0 = kj * dilationW - padW;
-          // The output columns whose input column lies inside the image: [owLo, owHi).
-          const owLo = Math.min(outW, Math.max(0, Math.ceil(-iw0 / strideW)));
-          const owHi = Math.max(owLo, Math.min(outW, Math.ceil((width - iw0) / strideW)));
+          const [iw0, owLo, owHi] = columnSpan(kj, g);
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * strideH - padH + ki * dilationH;
             if (ih < 0 || ih >= height) {
@@ -50,16 +59,14 @@ export function im2col(out: TypedArray, x: TypedArray, g: Conv2dGeometry): void 
  * accumulated into, so the caller zeroes it.
  */
 export function col2im(out: TypedArray, cols: TypedArray, g: Conv2dGeometry): void {
-  const { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW } = g;
+  const { batch, channels, height, width, kernelH, kernelW, strideH, strideW, padH, dilationH, outH, outW } = g;
   let o = 0;
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
       const plane = (n * channels + c) * height * width;
       for (let ki = 0; ki < kernelH; ki++) {
         for (let kj = 0; kj < kernelW; kj++) {
-          const iw0 = kj * dilationW - padW;
-          const owLo = Math.min(outW, Math.max(0, Math.ceil(-iw0 / strideW)));
-          const owHi = Math.max(owLo, Math.min(outW, Math.ceil((width - iw0) / strideW)));
+          const [iw0, owLo, owHi] = columnSpan(kj, g);
           for (let oh = 0; oh < outH; oh++) {
             const ih = oh * strideH - padH + ki * dilationH;
             if (ih >= 0 && ih < height) {

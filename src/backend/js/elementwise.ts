@@ -4,10 +4,14 @@ import { coalesce, forEachRow } from './strided.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
-/** Error function (Abramowitz–Stegun 7.1.26 is too coarse for float64 gradcheck; this is W. J. Cody's rational approximation via erfc). */
+/**
+ * The error function, to ~4e-15: its Maclaurin series for |x| < 2.5 and the
+ * continued fraction of erfc (evaluated with Lentz's method) beyond.
+ */
 export function erf(x: number): number {
-  // NOTE: series for small |x|, continued fraction (Lentz) for the tail;
-  // accurate to ~1e-15, which float64 gradcheck of exact GELU needs.
+  // NOTE: float64 gradcheck of exact GELU needs ~1e-15; Abramowitz–Stegun 7.1.26
+  // (~1e-7) is too coarse. The series needs up to ~40 terms near |x| = 2.5
+  // (JavaScript has no Math.erf), a cost only exact GELU pays.
   const ax = Math.abs(x);
   if (ax < 2.5) {
     let sum = ax;
@@ -58,7 +62,8 @@ function unaryRow(op: UnaryOp, p0: number, p1: number, out: TypedArray, o: numbe
     case 'sign':
       for (; o < end; o++, xo += xs) {
         const v = x[xo]!;
-        out[o] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
+        // NOTE: sign(NaN) is 0, as PyTorch's (0 < v) - (v < 0); sign(-0) is +0.
+        out[o] = v > 0 ? 1 : v < 0 ? -1 : 0;
       }
       return;
     case 'reciprocal': for (; o < end; o++, xo += xs) out[o] = 1 / x[xo]!; return;
@@ -87,6 +92,7 @@ function unaryRow(op: UnaryOp, p0: number, p1: number, out: TypedArray, o: numbe
         out[o] = v <= 0 ? 0 : v;
       }
       return;
+    // NOTE: for x → -inf, exp(-x) overflows to inf and 1 / inf is the correct limit 0 (no NaN).
     case 'sigmoid': for (; o < end; o++, xo += xs) out[o] = 1 / (1 + Math.exp(-x[xo]!)); return;
     case 'tanh': for (; o < end; o++, xo += xs) out[o] = Math.tanh(x[xo]!); return;
     case 'gelu':
@@ -173,6 +179,7 @@ function binaryRow(op: BinaryOp, out: TypedArray, o: number, a: TypedArray, ao: 
   }
 }
 
+/** `out = op(x)` element-wise over `shape`, `out` contiguous (the Backend contract's `unary`). */
 export function unary(op: UnaryOp, out: TypedArray, x: StridedView, shape: readonly number[], params?: readonly number[]): void {
   const [p0, p1] = unaryParams(op, params);
   const c = coalesce(shape, [x.strides]);
@@ -185,6 +192,7 @@ export function unary(op: UnaryOp, out: TypedArray, x: StridedView, shape: reado
   });
 }
 
+/** `out = a op b` element-wise over the broadcast `shape` (broadcast dims have stride 0), `out` contiguous. */
 export function binary(op: BinaryOp, out: TypedArray, a: StridedView, b: StridedView, shape: readonly number[]): void {
   const c = coalesce(shape, [a.strides, b.strides]);
   const last = c.shape.length - 1;
@@ -199,6 +207,7 @@ export function binary(op: BinaryOp, out: TypedArray, a: StridedView, b: Strided
   });
 }
 
+/** `out = cond ? a : b` element-wise over the broadcast `shape`, `out` contiguous. */
 export function where(out: TypedArray, cond: StridedView, a: StridedView, b: StridedView, shape: readonly number[]): void {
   const c = coalesce(shape, [cond.strides, a.strides, b.strides]);
   const last = c.shape.length - 1;
@@ -215,6 +224,7 @@ export function where(out: TypedArray, cond: StridedView, a: StridedView, b: Str
   });
 }
 
+/** Strided copy of `x` into `out` over `shape`, converting the element type (non-zero → 1 for bool). */
 export function copy(out: StridedView, x: StridedView, shape: readonly number[]): void {
   const c = coalesce(shape, [out.strides, x.strides]);
   const last = c.shape.length - 1;
@@ -234,6 +244,7 @@ export function copy(out: StridedView, x: StridedView, shape: readonly number[])
   });
 }
 
+/** `out[start, start + length) = value` (non-zero → 1 for bool). */
 export function fill(out: TypedArray, value: number, start: number, length: number): void {
   out.fill(out instanceof Uint8Array ? (value !== 0 ? 1 : 0) : value, start, start + length);
 }

@@ -4,6 +4,8 @@ import type { TypedArray } from '../../tensor/dtype.js';
 /** Rows and columns of the register block each micro-kernel call computes. */
 const MR = 4;
 const NR = 4;
+/** Scratch for kernel4x4's edge blocks (kernels run synchronously, so one is enough). */
+const EDGE_BLOCK = new Float64Array(MR * NR);
 
 /**
  * Batched strided matrix product in plain TypeScript (GotoBLAS-style, one
@@ -105,8 +107,12 @@ function kernel4x4(
     }
     return;
   }
-  // Edge block: write only the rows × cols that exist.
-  const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33];
+  // Edge block: write only the rows × cols that exist (through a reused scratch block, not a fresh array per call).
+  const block = EDGE_BLOCK;
+  block[0] = c00; block[1] = c01; block[2] = c02; block[3] = c03;
+  block[4] = c10; block[5] = c11; block[6] = c12; block[7] = c13;
+  block[8] = c20; block[9] = c21; block[10] = c22; block[11] = c23;
+  block[12] = c30; block[13] = c31; block[14] = c32; block[15] = c33;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       if (accumulate) out[o + r * n + c]! += block[r * NR + c]!;

@@ -1,5 +1,3 @@
-import type { TypedArray } from '../../tensor/dtype.js';
-
 /**
  * Walks an N-d iteration `shape` row by row (the last dimension is the row)
  * for up to three strided operands, calling `row(o0, o1, o2, len)` with each
@@ -67,5 +65,3 @@ export function coalesce(shape: readonly number[], stridesList: readonly (readon
   if (shape.some((d) => d === 0)) return { shape: [0], strides: stridesList.map(() => [1]) };
   return { shape: outShape, strides: outStrides };
 }
-
-export type AnyArray = TypedArray;
