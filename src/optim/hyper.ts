@@ -15,6 +15,7 @@ export const REQUIRED: unique symbol = Symbol('required');
 /** What a hyperparameter's value must be. */
 export type HyperKind = 'number' | 'integer' | 'boolean' | 'pair' | { readonly oneOf: readonly (string | null)[] };
 
+/** One hyperparameter of a schema: its kind, its default and PyTorch's range check. */
 export interface KeySpec<V> {
   kind: HyperKind;
   default: V | typeof REQUIRED;
@@ -57,6 +58,7 @@ export function groupLabel(index: number, name?: string): string {
   return name === undefined ? `parameter group ${index}` : `parameter group ${index} ('${name}')`;
 }
 
+/** A `KindlingError` subclass, as problems record it. */
 export type ErrorClass = new (message: string, fields?: ErrorFields) => KindlingError;
 
 /** Problems found while validating, thrown together as one error. */
@@ -117,11 +119,7 @@ export function validKeys<H>(schema: HyperSchema<H>): string[] {
   return [...Object.keys(schema.keys), ...GROUP_EXTRA_KEYS, 'params'];
 }
 
-/**
- * Checks the kind and range of every key in `values` (skipping `skip`),
- * reporting unknown keys with the nearest valid one. `label` names the place
- * in messages (`parameter group 1 ('head')`, `the options`).
- */
+/** Options of {@link checkValues}. */
 export interface CheckOptions {
   /** Keys not to look at (`params`). */
   skip?: readonly string[];
@@ -131,6 +129,11 @@ export interface CheckOptions {
   noExtras?: boolean;
 }
 
+/**
+ * Checks the kind and range of every key in `values` (skipping `skip`),
+ * reporting unknown keys with the nearest valid one. `label` names the place
+ * in messages (`parameter group 1 ('head')`, `the options`).
+ */
 export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, unknown>, label: string, problems: Problems, options: CheckOptions = {}): void {
   const where = `in ${label}`;
   const skip = options.skip ?? [];

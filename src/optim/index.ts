@@ -9,7 +9,7 @@
 export { Optimizer } from './optimizer.js';
 export type { OptimizerSpec } from './optimizer.js';
 export type {
-  BaseHyper, GroupExtras, NamedParameter, OptimizerStateDict, ParamGroup, ParamGroupSpec, ParamsInput, ParamsSource,
+  BaseHyper, GroupExtras, NamedParameter, NotASet, OptimizerStateDict, ParamGroup, ParamGroupSpec, ParamsInput, ParamsSource,
   ParamGroupHook, RemovableHandle, StateDictGroup, StateValue, StepHook, ZeroGradOptions,
 } from './types.js';
 export { fromPyTorchStateDict, toPyTorchStateDict } from './state-dict.js';

@@ -42,7 +42,10 @@ export const NADAM_SCHEMA: HyperSchema<Required<NAdamOptions>> = {
   },
 };
 
-/** One NAdam step over `params` (each with a grad); `states` are updated in place. */
+/**
+ * One NAdam step over `params` (each with a grad); `states` are updated in place.
+ * NOTE: PyTorch 2.x's formula, not 1.13's (see {@link NAdam}).
+ */
 export function nadam(params: Tensor[], states: NAdamState[], h: Required<NAdamOptions>): void {
   for (const s of states) s.step += 1;
   const steps = states.map((s) => s.step);
@@ -57,6 +60,11 @@ export function nadam(params: Tensor[], states: NAdamState[], h: Required<NAdamO
 
 /**
  * NAdam (Adam with Nesterov momentum, Dozat), as PyTorch's `torch.optim.NAdam`.
+ *
+ * The momentum term's bias correction is 1 − μ_1⋯μ_{t+1}, as in Dozat's paper
+ * and PyTorch 2.x. PyTorch 1.13 multiplied μ_t in twice (1 − μ_1⋯μ_t·μ_t·μ_{t+1});
+ * kindling deliberately follows the corrected formula, so its trajectories
+ * match current PyTorch and differ from 1.13's in the first few steps only.
  *
  * ```ts
  * const opt = new optim.NAdam(model.parameters(), { lr: 2e-3 });

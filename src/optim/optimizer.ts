@@ -73,6 +73,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
    * Adds a group (PyTorch's `add_param_group`), e.g. to unfreeze layers while
    * fine-tuning. The spec is checked like the constructor's groups; on error
    * nothing changes (neither the optimizer nor `spec`).
+   *
+   * ```ts
+   * opt.addParamGroup({ params: model.base.parameters(), lr: 1e-4, name: 'base' });
+   * ```
    */
   addParamGroup(spec: ParamGroupSpec<Partial<H>>): void {
     const op = `${this.name}.addParamGroup`;
@@ -99,6 +103,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
   /**
    * Clears the gradients of every parameter: sets them to `null` (default,
    * as PyTorch 2.x), or with `{ setToNone: false }` fills them with zeros.
+   * A zero grad still steps (momentum, decay); a `null` grad skips the parameter.
+   *
+   * ```ts
+   * opt.zeroGrad();                       // p.grad === null
+   * opt.zeroGrad({ setToNone: false });   // p.grad filled with 0, same tensor
+   * ```
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
     const setToNone = options.setToNone ?? true;
@@ -121,6 +131,10 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
    * called first (with grad enabled: it should zero the grads, compute the
    * loss, call backward and return the loss) and its result is returned.
    * Parameters whose grad is `null` are skipped and get no state.
+   *
+   * ```ts
+   * const loss = opt.step(() => { opt.zeroGrad(); const l = lossFn(); l.backward(); return l; });
+   * ```
    */
   // NOTE: one signature, not overloads, so that a union of optimizer types (SGD | Adam) can be stepped.
   step<L = undefined>(closure?: () => L): L {
@@ -131,7 +145,15 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     return loss as L;
   }
 
-  /** Registers `hook(optimizer)` to run before each step. */
+  /**
+   * Registers `hook(optimizer)` to run before each step; `remove()` on the
+   * returned handle unregisters it.
+   *
+   * ```ts
+   * const handle = opt.registerStepPreHook((o) => console.log(`step ${o.stepCount}`));
+   * handle.remove();
+   * ```
+   */
   registerStepPreHook(hook: StepHook<this>): RemovableHandle {
     return addHook(this.preHooks, this.nextHookId++, hook, this);
   }
@@ -146,6 +168,12 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
    * keyed by parameter position (across groups, in order) and `paramGroups`
    * with every hyperparameter, `params` as positions and `paramNames` when
    * known. State tensors are copies: the dict is a snapshot.
+   *
+   * ```ts
+   * const saved = opt.stateDict();
+   * const resumed = new optim.SGD(model.parameters(), { lr: 1e-2, momentum: 0.9 });
+   * resumed.loadStateDict(saved); // continues exactly where opt stopped
+   * ```
    */
   stateDict(): OptimizerStateDict {
     return makeStateDict(this);
@@ -303,7 +331,7 @@ function checkAcrossGroups(groups: ParamGroup<unknown>[], from: number, op: stri
           problems.add(
             ParamGroupError,
             `the name '${name}' is given to two different parameters (in ${groupLabel(other[0], groups[other[0]]!.name)} and ${groupLabel(gi, g.name)})`,
-            'names identify parameters in state dicts: use the full names of model.namedParameters()',
+            'names identify parameters in state dicts: give full names, e.g. model.base.namedParameters({ prefix: \'base\' }), or use model.namedParameters()',
           );
         } else if (other === undefined) byName.set(name, [gi, p]);
       }

@@ -5,6 +5,7 @@
  * changes the caller's objects.
  */
 import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape } from '../errors.js';
+import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Problems, groupLabel } from './hyper.js';
@@ -31,7 +32,7 @@ function isIterator(x: unknown): boolean {
 }
 
 function isSpecLike(x: unknown): x is Record<string, unknown> {
-  return x !== null && typeof x === 'object' && !(x instanceof Tensor) && !isIterable(x);
+  return x !== null && typeof x === 'object' && !(x instanceof Tensor) && !(x instanceof Module) && !isIterable(x);
 }
 
 /** What a value is, for messages: `a number (0.1)`, `an array of 2 tensors`, `an iterator`. */
@@ -39,6 +40,7 @@ export function describe(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'undefined';
   if (x instanceof Tensor) return `a Tensor of shape ${fmtShape(x.shape)}`;
+  if (x instanceof Module) return `a Module (${x.constructor.name})`;
   if (typeof x === 'number') return `a number (${x})`;
   if (typeof x === 'string') return `a string ('${x.length > 20 ? x.slice(0, 20) + '…' : x}')`;
   if (typeof x !== 'object') return `a ${typeof x}`;
@@ -57,6 +59,36 @@ export function describe(x: unknown): string {
 const SET_MESSAGE =
   'optimizer parameters need to be organized in ordered collections, but a Set was given';
 const SET_HINT = 'pass an array instead ([...set]) so that the order of the parameters, and so of their state, is explicit';
+const MODULE_HINT = 'an optimizer takes a module\'s parameters, not the module: pass module.parameters() (or module.namedParameters())';
+
+/**
+ * A module that iterates over its parameters (a `ParameterList`) is a list of
+ * parameters; any other module (a `Sequential` iterates over layers) was
+ * passed instead of its parameters.
+ */
+function holdsParameters(m: Module): boolean {
+  // NOTE: a module is not a one-shot iterator, so looking at its items here does not consume them.
+  return isIterable(m) && Array.from(m).every((x) => x instanceof Tensor || isNamedPair(x));
+}
+
+/** The fix for an element that is not a tensor, a named pair or a spec, by what it is. */
+function elementHint(x: unknown, inGroup: boolean): string | undefined {
+  if (x instanceof Module) {
+    return inGroup
+      ? 'a group\'s params are tensors: spread the module\'s parameters into the list ([...a.parameters(), ...b.parameters()]) or give it its own group'
+      : 'make one group per module: [{ params: a.parameters() }, { params: b.parameters(), lr: … }]';
+  }
+  if (x instanceof Set) return SET_HINT;
+  if (Array.isArray(x)) {
+    return inGroup
+      ? 'the group\'s params must be one flat list: spread the inner list, or make it its own group'
+      : 'pass one flat list of tensors, or one group spec per list: [{ params: list1 }, { params: list2, lr: … }]';
+  }
+  if (isIterator(x) || x instanceof Map) {
+    return inGroup ? 'spread it into the list: [...model.parameters()]' : 'make it a group: { params: model.parameters() }, or spread it into the list: [...model.parameters()]';
+  }
+  return inGroup ? undefined : 'pass tensors, [name, tensor] pairs, or group specs { params, … }';
+}
 
 /**
  * Splits the constructor's `params` into group drafts: a list of tensors or
@@ -70,6 +102,12 @@ export function readParamsInput(input: unknown, op: string): GroupDraft[] {
     });
   }
   if (input instanceof Set) throw new ArgumentTypeError(SET_MESSAGE, { op, hint: SET_HINT });
+  if (input instanceof Module && !holdsParameters(input)) {
+    throw new ArgumentTypeError(`params argument given to the optimizer should be an iterable of Tensors or group specs, but got ${describe(input)}`, {
+      op,
+      hint: `${MODULE_HINT}, or group specs [{ params: model.base.parameters() }, …]`,
+    });
+  }
   if (!isIterable(input)) {
     throw new ArgumentTypeError(`params argument given to the optimizer should be an iterable of Tensors, [name, tensor] pairs or group specs, but got ${describe(input)}`, {
       op,
@@ -93,10 +131,7 @@ export function readParamsInput(input: unknown, op: string): GroupDraft[] {
   const other = kinds.indexOf('other');
   if (other >= 0) {
     const x = items[other];
-    let hint = 'pass tensors, [name, tensor] pairs, or group specs { params, … }';
-    if (Array.isArray(x)) hint = 'pass one flat list of tensors, or one group spec per list: [{ params: list1 }, { params: list2, lr: … }]';
-    else if (isIterator(x) || x instanceof Set || x instanceof Map) hint = 'make it a group: { params: model.parameters() }, or spread it into the list: [...model.parameters()]';
-    throw new ArgumentTypeError(`optimizer can only optimize Tensors, but element ${other} of params is ${describe(x)}`, { op, hint });
+    throw new ArgumentTypeError(`optimizer can only optimize Tensors, but element ${other} of params is ${describe(x)}`, { op, hint: elementHint(x, false) });
   }
   const spec = kinds.indexOf('spec');
   const tensor = kinds.findIndex((k) => k !== 'spec');
@@ -116,7 +151,9 @@ export function readGroupSpec(spec: unknown, label: string, op: string): GroupDr
   if (!isSpecLike(spec)) {
     throw new ArgumentTypeError(`param group must be an object { params, … }, but got ${describe(spec)}`, {
       op,
-      hint: spec instanceof Tensor || isIterable(spec) ? 'wrap the parameters in a group spec: { params: [a, b] }' : undefined,
+      hint: spec instanceof Module
+        ? 'wrap its parameters in a group spec: { params: module.parameters() }'
+        : spec instanceof Tensor || isIterable(spec) ? 'wrap the parameters in a group spec: { params: [a, b] }' : undefined,
     });
   }
   if (!('params' in spec)) {
@@ -131,6 +168,9 @@ export function readGroupSpec(spec: unknown, label: string, op: string): GroupDr
 /** The tensors (and names) of one group's `params`, checked one by one. */
 function readGroupParams(source: unknown, label: string, op: string): { params: Tensor[]; names: string[] | undefined } {
   if (source instanceof Set) throw new ArgumentTypeError(`${SET_MESSAGE} (the params of ${label})`, { op, hint: SET_HINT });
+  if (source instanceof Module && !holdsParameters(source)) {
+    throw new ArgumentTypeError(`the params of ${label} must be tensors, but got ${describe(source)}`, { op, hint: MODULE_HINT });
+  }
   let items: unknown[];
   if (source instanceof Tensor) items = [source];
   else if (isIterable(source) && typeof source !== 'string') items = Array.from(source);
@@ -150,12 +190,7 @@ function readGroupParams(source: unknown, label: string, op: string): { params: 
       names.push(x[0]);
       t = x[1];
     } else {
-      const hint = Array.isArray(x)
-        ? 'the group\'s params must be one flat list: spread the inner list, or make it its own group'
-        : isIterator(x)
-          ? 'spread it into the list: [...model.parameters()]'
-          : undefined;
-      problems.add(ArgumentTypeError, `optimizer can only optimize Tensors, but element ${i} of the params of ${label} is ${describe(x)}`, hint);
+      problems.add(ArgumentTypeError, `optimizer can only optimize Tensors, but element ${i} of the params of ${label} is ${describe(x)}`, elementHint(x, true));
       return;
     }
     const who = `element ${i}${named > 0 && isNamedPair(x) ? ` ('${x[0]}')` : ''} of ${label} (shape ${fmtShape(t.shape)})`;

@@ -44,6 +44,8 @@ function camelToSnake(key: string): string {
   return SPECIAL_TO_SNAKE[key] ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
+// NOTE: deliberate difference from PyTorch, whose state_dict() hands out the live state tensors:
+// a kindling state dict is a snapshot, so saving it later (or a step in between) cannot change it.
 function snapshot(v: unknown): unknown {
   if (v instanceof Tensor) return copyTensor(v);
   if (Array.isArray(v)) return v.map(snapshot);
@@ -55,16 +57,17 @@ export function makeStateDict<H extends BaseHyper, S extends object>(opt: Optimi
   const ids = new Map<Tensor, number>();
   let next = 0;
   const paramGroups = opt.paramGroups.map((g) => {
-    const out: StateDictGroup = { params: [] };
+    const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(g)) {
       if (k === 'params') continue;
       out[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
     }
-    out.params = g.params.map((p) => {
+    // As PyTorch: every other key first, `params` (positions) last.
+    out['params'] = g.params.map((p) => {
       ids.set(p, next);
       return next++;
     });
-    return out;
+    return out as StateDictGroup;
   });
   const state: Record<number, Record<string, StateValue>> = {};
   for (const [p, s] of opt.state) {
@@ -80,7 +83,12 @@ export function makeStateDict<H extends BaseHyper, S extends object>(opt: Optimi
 /**
  * Converts a state dict in PyTorch's layout (`param_groups`, snake_case keys,
  * as read from a PyTorch checkpoint) to kindling's. A dict already in
- * kindling's layout is returned as is.
+ * kindling's layout is returned as is. (`loadStateDict` accepts both.)
+ *
+ * ```ts
+ * optim.fromPyTorchStateDict({ state: {}, param_groups: [{ lr: 0.1, weight_decay: 0, foreach: null, params: [0] }] });
+ * // { state: {}, paramGroups: [{ lr: 0.1, weightDecay: 0, params: [0] }] }
+ * ```
  */
 export function fromPyTorchStateDict(sd: Record<string, unknown>): OptimizerStateDict {
   if (!('param_groups' in sd)) return sd as unknown as OptimizerStateDict;
@@ -110,7 +118,14 @@ export function fromPyTorchStateDict(sd: Record<string, unknown>): OptimizerStat
   return { state, paramGroups };
 }
 
-/** Converts kindling's state dict to PyTorch's key names (snake_case, `param_groups`), e.g. to write a PyTorch checkpoint. */
+/**
+ * Converts kindling's state dict to PyTorch's key names (snake_case,
+ * `param_groups`), e.g. to write a PyTorch checkpoint.
+ *
+ * ```ts
+ * optim.toPyTorchStateDict(opt.stateDict()).param_groups[0].weight_decay;
+ * ```
+ */
 export function toPyTorchStateDict(sd: OptimizerStateDict): { state: Record<number, Record<string, StateValue>>; param_groups: Record<string, unknown>[] } {
   const state: Record<number, Record<string, StateValue>> = {};
   for (const [id, entry] of Object.entries(sd.state)) {

@@ -9,11 +9,20 @@ import type { Tensor } from '../tensor/tensor.js';
 export type NamedParameter = readonly [string, Tensor];
 
 /**
- * The parameters of one group: an iterable of tensors or of `[name, tensor]`
- * pairs (read once, in order), or a single tensor. Not a `Set` (refused at run
- * time: pass an array so the order is explicit).
+ * Excludes a `Set` from an iterable type (a `Set` has `add`): its order is
+ * not the user's, so optimizers refuse it, at compile time through this type
+ * and at run time for plain JavaScript.
  */
-export type ParamsSource = Tensor | Iterable<Tensor> | Iterable<NamedParameter>;
+export interface NotASet {
+  readonly add?: never;
+}
+
+/**
+ * The parameters of one group: an iterable of tensors or of `[name, tensor]`
+ * pairs (read once, in order), or a single tensor. Not a `Set` (pass an
+ * array so the order is explicit).
+ */
+export type ParamsSource = Tensor | (Iterable<Tensor> & NotASet) | (Iterable<NamedParameter> & NotASet);
 
 /**
  * Keys a group may carry besides the optimizer's hyperparameters. `name`
@@ -56,7 +65,7 @@ export const GROUP_EXTRA_KEYS: readonly (keyof GroupExtras)[] = ['name', 'initia
 export type ParamGroupSpec<O> = { params: ParamsSource } & Partial<O> & GroupExtras;
 
 /** What an optimizer constructor accepts: tensors (one group), named parameters (one group), or group specs. */
-export type ParamsInput<O> = Iterable<Tensor> | Iterable<NamedParameter> | Iterable<ParamGroupSpec<O>>;
+export type ParamsInput<O> = (Iterable<Tensor> | Iterable<NamedParameter> | Iterable<ParamGroupSpec<O>>) & NotASet;
 
 /**
  * A live parameter group: the optimizer's resolved hyperparameters `H` plus

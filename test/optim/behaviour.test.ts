@@ -5,8 +5,56 @@
  * non-contiguous and mixed-dtype parameters.
  */
 import { describe, expect, it } from 'vitest';
-import { CASES, problem, seeded, train, values } from './cases.js';
+import { backend, registerBackend, setBackend } from '../../src/backend/index.js';
+import { CASES, problem, seeded, train, values, type Params } from './cases.js';
 import { AutogradError, Generator, ParamGroupError, ValueError, noGrad, optim, randn, tensor, zeros, type Tensor } from './lib.js';
+
+/** The backend entry points called while `run` runs, with their counts (a spy wrapped around the current backend). */
+function backendCalls(run: () => void): Record<string, number> {
+  const real = backend();
+  const calls: Record<string, number> = {};
+  const spy = new Proxy(real, {
+    get(target, key, receiver) {
+      if (key === 'name') return 'optim-spy';
+      const v: unknown = Reflect.get(target, key, receiver);
+      if (typeof v !== 'function') return v;
+      return (...args: unknown[]) => {
+        calls[String(key)] = (calls[String(key)] ?? 0) + 1;
+        return (v as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  registerBackend(spy);
+  setBackend('optim-spy');
+  try {
+    run();
+  } finally {
+    setBackend(real.name);
+  }
+  return calls;
+}
+
+const KERNEL: Record<string, string> = {
+  SGD: 'sgdStep', Adam: 'adamStep', AdamW: 'adamStep', RMSprop: 'rmspropStep', Adagrad: 'adagradStep', Adadelta: 'adadeltaStep',
+  Adamax: 'adamaxStep', NAdam: 'nadamStep', RAdam: 'radamStep', ASGD: 'asgdStep', Rprop: 'rpropStep',
+};
+
+describe('one pass per group: each group is one call of the optimizer\'s fused kernel', () => {
+  for (const [name, make] of CASES) {
+    it(name, () => {
+      const { weight, bias, loss } = problem();
+      const extra = seeded([4], 9);
+      const idle = seeded([2], 10);
+      const opt = make([{ params: [weight] }, { params: [bias, extra], lr: 1e-3 }, { params: [idle] }]);
+      loss().add(extra.pow(2).sum()).backward();
+      opt.step(); // states are created on the first step; count the second
+      const calls = backendCalls(() => opt.step());
+      // Two groups with grads → two kernel calls, and no other backend work (no per-term op
+      // dispatch); the group whose parameter has no grad costs nothing.
+      expect(calls).toEqual({ [KERNEL[opt.name]!]: 2 });
+    });
+  }
+});
 
 
 describe('every optimizer, every configuration', () => {
@@ -127,6 +175,60 @@ describe('every optimizer, every configuration', () => {
   }
 });
 
+describe('with learning-rate schedulers stepped every iteration (PyTorch\'s test_*_with_lrscheduler)', () => {
+  const schedulers: [string, (opt: optim.Optimizer) => () => void][] = [
+    ['StepLR', (o) => { const s = new optim.lrScheduler.StepLR(o, { stepSize: 5, gamma: 0.5 }); return () => s.step(); }],
+    ['ExponentialLR', (o) => { const s = new optim.lrScheduler.ExponentialLR(o, { gamma: 0.95 }); return () => s.step(); }],
+    ['LinearLR', (o) => { const s = new optim.lrScheduler.LinearLR(o, { startFactor: 0.5, totalIters: 10 }); return () => s.step(); }],
+    ['ConstantLR', (o) => { const s = new optim.lrScheduler.ConstantLR(o, { factor: 0.5, totalIters: 5 }); return () => s.step(); }],
+  ];
+  for (const [name, make] of CASES) {
+    it(`${name}: two groups (one with its own lr) still go downhill, and the schedule reaches both groups`, () => {
+      for (const [sched, attach] of schedulers) {
+        const { weight, bias, loss } = problem();
+        const opt = make([{ params: [weight] }, { params: [bias], lr: 5e-3 }]);
+        const lrs0 = opt.paramGroups.map((g) => g.lr);
+        const step = attach(opt);
+        const first = loss().item();
+        for (let i = 0; i < 20; i++) {
+          opt.zeroGrad();
+          loss().backward();
+          opt.step();
+          step();
+        }
+        expect(loss().item(), sched).toBeLessThan(first);
+        const [r0, r1] = opt.paramGroups.map((g, i) => g.lr / lrs0[i]!);
+        expect(r1!, sched).toBeCloseTo(r0!, 12);
+      }
+      const { weight, bias, loss } = problem();
+      const opt = make([{ params: [weight] }, { params: [bias], lr: 5e-3 }]);
+      const plateau = new optim.lrScheduler.ReduceLROnPlateau(opt, { patience: 1 });
+      const first = loss().item();
+      for (let i = 0; i < 20; i++) {
+        opt.zeroGrad();
+        const l = loss();
+        l.backward();
+        opt.step();
+        plateau.step(l.item());
+      }
+      expect(loss().item(), 'ReduceLROnPlateau').toBeLessThan(first);
+    });
+  }
+});
+
+describe('a group without weight decay next to one with it (PyTorch\'s test_param_groups_weight_decay)', () => {
+  for (const [name, make] of CASES) {
+    if (name.startsWith('Rprop')) continue; // Rprop has no weight decay
+    it(name, () => {
+      const { weight, bias, loss } = problem();
+      const opt = make([{ params: [weight], weightDecay: 0.1 }, { params: [bias], weightDecay: 0 }] as Params);
+      expect(opt.paramGroups.map((g) => (g as unknown as { weightDecay: number }).weightDecay)).toEqual([0.1, 0]);
+      const [before, after] = train(opt, loss, 20);
+      expect(after).toBeLessThan(before);
+    });
+  }
+});
+
 describe('step', () => {
   it('returns the closure\'s result, runs it with grad enabled, and returns undefined without one', () => {
     const p = seeded([2], 1);
@@ -189,6 +291,26 @@ describe('step', () => {
     const p = seeded([2], 1);
     const opt = new optim.LBFGS([p]);
     expect(() => opt.step(() => 'low')).toThrow(/LBFGS\.step: the closure must return the loss \(a number or a 1-element tensor\), got low/);
+  });
+
+  it('LBFGS returns the closure\'s first loss whatever the tolerance (PyTorch\'s test_lbfgs_returns_consistent_type)', () => {
+    for (const toleranceGrad of [Infinity, -Infinity]) {
+      const { weight, bias, loss } = problem();
+      const before = values([weight, bias]);
+      const opt = new optim.LBFGS([weight, bias], { toleranceGrad, toleranceChange: toleranceGrad, maxIter: 3 });
+      const results: Tensor[] = [];
+      const out = opt.step(() => {
+        opt.zeroGrad();
+        const l = loss();
+        l.backward();
+        results.push(l);
+        return l;
+      });
+      expect(out).toBe(results[0]);
+      // +∞: the gradient is already "small enough", nothing moves; −∞: it iterates.
+      if (toleranceGrad === Infinity) expect(values([weight, bias])).toEqual(before);
+      else expect(values([weight, bias])).not.toEqual(before);
+    }
   });
 
   it('LBFGS minimizes a quadratic, with and without line search', () => {

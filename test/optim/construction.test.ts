@@ -4,6 +4,7 @@
  * error row checks the class and that the message names what is wrong.
  */
 import { describe, expect, it } from 'vitest';
+import * as nn from '../../src/nn/index.js';
 import {
   ArgumentTypeError, DTypeError, ParamGroupError, ValueError, optim, tensor, zeros, type KindlingError, type Tensor,
 } from './lib.js';
@@ -96,6 +97,53 @@ describe('accepted inputs', () => {
     expect(opt.paramGroups[0]!.betas).not.toBe(betas);
   });
 
+  it('reads each iterable once, in order (the top-level list and each group\'s params)', () => {
+    const [p, q, r] = [leaf(), leaf(), leaf()];
+    const reads: string[] = [];
+    const once = <T>(label: string, items: T[]): Iterable<T> => ({
+      [Symbol.iterator]() {
+        reads.push(label);
+        return items[Symbol.iterator]();
+      },
+    });
+    const opt = new optim.SGD(once('specs', [{ params: once('body', [q, p]) }, { params: once('head', [r]), lr: 0.5 }]), { lr: 0.1 });
+    expect(reads).toEqual(['specs', 'body', 'head']);
+    expect(opt.paramGroups.map((g) => g.params)).toEqual([[q, p], [r]]);
+  });
+
+  it('takes a real model\'s namedParameters(), whole or per group with a prefix', () => {
+    class Model extends nn.Module {
+      base = new nn.Sequential(new nn.Linear(1, 3), new nn.ReLU());
+      classifier = new nn.Linear(3, 2);
+    }
+    const model = new Model();
+    const whole = new optim.SGD(model.namedParameters(), { lr: 0.1 });
+    expect(whole.paramGroups[0]!.paramNames).toEqual(['base.0.weight', 'base.0.bias', 'classifier.weight', 'classifier.bias']);
+    const grouped = new optim.SGD([
+      { params: model.base.namedParameters({ prefix: 'base' }) },
+      { params: model.classifier.namedParameters({ prefix: 'classifier' }), lr: 1e-3 },
+    ], { lr: 1e-2 });
+    expect(grouped.paramGroups.map((g) => g.paramNames)).toEqual([['base.0.weight', 'base.0.bias'], ['classifier.weight', 'classifier.bias']]);
+    expect(grouped.stateDict().paramGroups[1]!.paramNames).toEqual(['classifier.weight', 'classifier.bias']);
+  });
+
+  it('a ParameterList is a list of parameters (it iterates over them), at the top level or as a group\'s params', () => {
+    const list = new nn.ParameterList([new nn.Parameter(zeros([2])), new nn.Parameter(zeros([3]))]);
+    expect(new optim.SGD(list, { lr: 0.1 }).paramGroups[0]!.params).toEqual([...list]);
+    expect(new optim.SGD([{ params: list, lr: 0.5 }], { lr: 0.1 }).paramGroups[0]!.params).toHaveLength(2);
+  });
+
+  it('a failed constructor leaves the caller\'s specs and options as they were', () => {
+    const p = leaf();
+    const betas: [number, number] = [0.9, 0.999];
+    const specs = [{ params: [p], lr: 0.1, name: 'body' }, { params: [p], eps: -1 }];
+    const options = { betas, weightDecay: 0.1 };
+    expect(() => new optim.Adam(specs, options)).toThrow(ValueError);
+    expect(specs).toEqual([{ params: [p], lr: 0.1, name: 'body' }, { params: [p], eps: -1 }]);
+    expect(options).toEqual({ betas: [0.9, 0.999], weightDecay: 0.1 });
+    expect(options.betas).toBe(betas);
+  });
+
   it('defaults are the options filled with the optimizer\'s defaults', () => {
     expect(new optim.AdamW([leaf()]).defaults).toEqual({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, maximize: false });
     expect(new optim.LBFGS([leaf()], { maxIter: 8 }).defaults).toMatchObject({ maxIter: 8, maxEval: 10 });
@@ -105,6 +153,12 @@ describe('accepted inputs', () => {
 describe('refused inputs (each error names what is wrong)', () => {
   const p = leaf();
   const q = leaf(3);
+  class Model extends nn.Module {
+    base = new nn.Sequential(new nn.Linear(1, 2), new nn.ReLU());
+    classifier = new nn.Linear(2, 2);
+    head = new nn.Sequential(new nn.Linear(2, 2));
+  }
+  const model = new Model();
   expectErrors([
     { name: 'a single tensor instead of a list', call: () => new SGD(p, { lr: 0.1 }), error: ArgumentTypeError, match: /should be an iterable of Tensors or group specs, but got a Tensor of shape \[2\].*wrap it in an array: \[p\]/ },
     { name: 'an empty list', call: () => new SGD([], { lr: 0.1 }), error: ValueError, match: /optimizer got an empty parameter list/ },
@@ -120,6 +174,9 @@ describe('refused inputs (each error names what is wrong)', () => {
     },
     { name: 'a Set at the top level (stricter than PyTorch)', call: () => new SGD(new Set([p]), { lr: 0.1 }), error: ArgumentTypeError, match: /ordered collections, but a Set was given.*\[\.\.\.set\]/ },
     { name: 'a Set inside a group', call: () => new SGD([{ params: new Set([p]) }], { lr: 0.1 }), error: ArgumentTypeError, match: /a Set was given \(the params of parameter group 0\)/ },
+    { name: 'a Set as an element of the list (stricter than PyTorch)', call: () => new SGD([new Set([p])], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of params is a Set of 1 \(pass an array instead \(\[\.\.\.set\]\)/ },
+    { name: 'a Set inside a group\'s list', call: () => new SGD([{ params: [new Set([p])] }], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of the params of parameter group 0 is a Set of 1 \(pass an array instead \(\[\.\.\.set\]\)/ },
+    { name: 'a Set of named parameters inside a group', call: () => new SGD([{ params: new Set([['w', p]]) }], { lr: 0.1 }), error: ArgumentTypeError, match: /a Set was given \(the params of parameter group 0\)/ },
     { name: 'a group spec not wrapped in a list', call: () => new SGD({ params: [p] }, { lr: 0.1 }), error: ArgumentTypeError, match: /got a plain object.*wrap the group spec in an array/ },
     { name: 'a list of lists', call: () => new SGD([[p], [q]], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of params is an array of 1 tensor.*one group spec per list/ },
     { name: 'a list of generators', call: () => new SGD([gen([p]), gen([q])], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of params is an iterator.*make it a group: \{ params: model\.parameters\(\) \}/ },
@@ -128,6 +185,12 @@ describe('refused inputs (each error names what is wrong)', () => {
     { name: 'group specs mixed with tensors', call: () => new SGD([{ params: [p] }, q], { lr: 0.1 }), error: ArgumentTypeError, match: /mixes group specs and parameters \(element 0 is a group spec, element 1 is a Tensor of shape \[3\]\)/ },
     { name: 'a group whose params is a number', call: () => new SGD([{ params: 3 }], { lr: 0.1 }), error: ArgumentTypeError, match: /the params of parameter group 0 must be a tensor or an iterable of tensors or \[name, tensor\] pairs, but got a number \(3\)/ },
     { name: 'a group name that is not a string', call: () => new SGD([{ params: [p], name: 3 }], { lr: 0.1 }), error: ArgumentTypeError, match: /name must be a string, got 3 in parameter group 0/ },
+    { name: 'a module instead of its parameters', call: () => new SGD(model.classifier, { lr: 0.1 }), error: ArgumentTypeError, match: /but got a Module \(Linear\) \(an optimizer takes a module's parameters, not the module: pass module\.parameters\(\)/ },
+    { name: 'an iterable module (Sequential) instead of its parameters', call: () => new SGD(model.base, { lr: 0.1 }), error: ArgumentTypeError, match: /but got a Module \(Sequential\)/ },
+    { name: 'a list of modules', call: () => new SGD([model.base, model.classifier], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of params is a Module \(Sequential\) \(make one group per module: \[\{ params: a\.parameters\(\) \}/ },
+    { name: 'a list of plain modules (not iterable)', call: () => new SGD([model.classifier], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of params is a Module \(Linear\)/ },
+    { name: 'a module as a group\'s params', call: () => new SGD([{ params: model.base }], { lr: 0.1 }), error: ArgumentTypeError, match: /the params of parameter group 0 must be tensors, but got a Module \(Sequential\) \(.*pass module\.parameters\(\)/ },
+    { name: 'modules inside a group\'s list', call: () => new SGD([{ params: [model.classifier] }], { lr: 0.1 }), error: ArgumentTypeError, match: /element 0 of the params of parameter group 0 is a Module \(Linear\) \(a group's params are tensors: spread the module's parameters/ },
     { name: 'a group without params', call: () => new SGD([{ lr: 0.1 }], { lr: 0.1 }), error: ParamGroupError, match: /parameter group 0 has no 'params' key/ },
     { name: 'a non-leaf tensor', call: () => new SGD([p.mul(2)], { lr: 0.1 }), error: ParamGroupError, match: /can't optimize a non-leaf Tensor: element 0 of parameter group 0 \(shape \[2\]\) was computed by MulBackward0/ },
     { name: 'a tensor that does not require grad (stricter than PyTorch)', call: () => new SGD([tensor([1, 2])], { lr: 0.1 }), error: ParamGroupError, match: /element 0 of parameter group 0 \(shape \[2\]\) is a plain tensor that does not require grad.*nn\.Parameter/ },
@@ -145,6 +208,12 @@ describe('refused inputs (each error names what is wrong)', () => {
       error: ParamGroupError,
       match: /the parameter 'head\.w' is in parameter group 0 and parameter group 1/,
     },
+    {
+      name: 'per-group namedParameters() without a prefix (the names clash)',
+      call: () => new SGD([{ params: model.base.namedParameters() }, { params: model.head.namedParameters() }], { lr: 0.1 }),
+      error: ParamGroupError,
+      match: /the name '0\.weight' is given to two different parameters \(in parameter group 0 and parameter group 1\).*namedParameters\(\{ prefix: 'base' \}\)/,
+    },
     { name: 'one name for two parameters', call: () => new SGD([{ params: [['w', p]] }, { params: [['w', q]] }], { lr: 0.1 }), error: ParamGroupError, match: /the name 'w' is given to two different parameters/ },
     { name: 'named and unnamed parameters in one group', call: () => new SGD([['w', p], q], { lr: 0.1 }), error: ParamGroupError, match: /all params of parameter group 0 should be with or without names, but 1 of 2/ },
     { name: 'a named group next to an unnamed one', call: () => new SGD([{ params: [p] }, { params: [['w', q]] }], { lr: 0.1 }), error: ParamGroupError, match: /all optimizer param groups should be with or without names/ },
@@ -155,6 +224,8 @@ describe('refused inputs (each error names what is wrong)', () => {
     { name: 'PyTorch\'s snake_case key', call: () => new SGD([{ params: [p], weight_decay: 1e-3 }], { lr: 0.1 }), error: ParamGroupError, match: /unknown key 'weight_decay' in parameter group 0 \(did you mean 'weightDecay'\?\)/ },
     { name: 'a key of another optimizer', call: () => new Adam([{ params: [p], momentum: 0.9 }]), error: ParamGroupError, match: /unknown key 'momentum' in parameter group 0 .*Adam accepts lr, betas, eps, weightDecay, amsgrad, maximize/ },
     { name: 'a group key in the options', call: () => new SGD([p], { lr: 0.1, name: 'x' }), error: ParamGroupError, match: /'name' is a key of a parameter group, not an option in the options/ },
+    { name: 'a tensor lr (PyTorch 2.x accepts a 1-element tensor)', call: () => new SGD([p], { lr: tensor(0.1) }), error: ArgumentTypeError, match: /lr must be a number, got a Tensor in the options/ },
+    { name: 'a scheduler key of the wrong kind', call: () => new SGD([{ params: [p], initialLr: '0.1' }], { lr: 0.1 }), error: ArgumentTypeError, match: /initialLr must be a number, got '0\.1' in parameter group 0/ },
     { name: 'a string lr (from a JSON config)', call: () => new SGD([p], { lr: '0.1' }), error: ArgumentTypeError, match: /lr must be a number, got '0\.1' in the options/ },
     { name: 'a negative lr in a group (PyTorch checks only the options)', call: () => new SGD([{ params: [p], lr: -1, name: 'head' }], { lr: 0.1 }), error: ValueError, match: /Invalid learning rate: -1 in parameter group 0 \('head'\)/ },
     { name: 'a NaN lr (PyTorch\'s SGD lets it through)', call: () => new SGD([p], { lr: NaN }), error: ValueError, match: /Invalid learning rate: NaN in the options/ },
@@ -199,6 +270,49 @@ describe('hyperparameter checks (PyTorch\'s constructor checks, applied to every
   ]);
 });
 
+describe('each of PyTorch 1.13\'s constructor checks, in the options and in a group', () => {
+  // [optimizer, key, bad value, PyTorch's reason] — one row per `if not …: raise ValueError` of 1.13's constructors.
+  const checks: [unknown, string, unknown, RegExp][] = [
+    [optim.SGD, 'lr', -0.1, /Invalid learning rate: -0\.1/],
+    [optim.SGD, 'momentum', -1, /Invalid momentum value: -1/],
+    [optim.SGD, 'weightDecay', -1, /Invalid weight_decay value: -1/],
+    ...[optim.Adam, optim.AdamW, optim.Adamax, optim.NAdam, optim.RAdam].flatMap((cls): [unknown, string, unknown, RegExp][] => [
+      [cls, 'lr', -1, /Invalid learning rate: -1/],
+      [cls, 'eps', -1, /Invalid epsilon value: -1/],
+      [cls, 'betas', [1, 0.5], /Invalid beta parameter at index 0: 1/],
+      [cls, 'betas', [0.5, -0.5], /Invalid beta parameter at index 1: -0\.5/],
+      [cls, 'weightDecay', -1, /Invalid weight_decay value: -1/],
+    ]),
+    [optim.NAdam, 'momentumDecay', -1, /Invalid momentum_decay value: -1/],
+    ...(['lr', 'eps', 'momentum', 'weightDecay', 'alpha'] as const).map((k): [unknown, string, unknown, RegExp] => [
+      optim.RMSprop, k, -1, new RegExp(`Invalid ${{ lr: 'learning rate', eps: 'epsilon value', momentum: 'momentum value', weightDecay: 'weight_decay value', alpha: 'alpha value' }[k]}: -1`),
+    ]),
+    [optim.Adagrad, 'lr', -1, /Invalid learning rate: -1/],
+    [optim.Adagrad, 'lrDecay', -1, /Invalid lr_decay value: -1/],
+    [optim.Adagrad, 'weightDecay', -1, /Invalid weight_decay value: -1/],
+    [optim.Adagrad, 'initialAccumulatorValue', -1, /Invalid initial_accumulator_value value: -1/],
+    [optim.Adagrad, 'eps', -1, /Invalid epsilon value: -1/],
+    [optim.Adadelta, 'lr', -1, /Invalid learning rate: -1/],
+    [optim.Adadelta, 'rho', -0.1, /Invalid rho value: -0\.1/],
+    [optim.Adadelta, 'eps', -1, /Invalid epsilon value: -1/],
+    [optim.Adadelta, 'weightDecay', -1, /Invalid weight_decay value: -1/],
+    [optim.ASGD, 'lr', -1, /Invalid learning rate: -1/],
+    [optim.ASGD, 'weightDecay', -1, /Invalid weight_decay value: -1/],
+    [optim.Rprop, 'lr', -1, /Invalid learning rate: -1/],
+    [optim.Rprop, 'etas', [0, 1.2], /Invalid eta values: 0, 1\.2/],
+    [optim.Rprop, 'etas', [0.5, 1], /Invalid eta values: 0\.5, 1/],
+  ];
+  const p = leaf();
+  for (const [cls, key, bad, reason] of checks) {
+    const ctor = cls as new (params: unknown, options: unknown) => optim.Optimizer;
+    const name = (cls as { schema: { optimizer: string } }).schema.optimizer;
+    expectErrors([
+      { name: `${name} ${key} ${JSON.stringify(bad)} in the options`, call: () => new ctor([p], { lr: 0.01, [key]: bad }), error: ValueError, match: new RegExp(`^${name}: ${reason.source} in the options$`) },
+      { name: `${name} ${key} ${JSON.stringify(bad)} in a group`, call: () => new ctor([{ params: [p] }, { params: [leaf()], name: 'head', [key]: bad }], { lr: 0.01 }), error: ValueError, match: new RegExp(`^${name}: ${reason.source} in parameter group 1 \\('head'\\)$`) },
+    ]);
+  }
+});
+
 describe('addParamGroup', () => {
   it('adds a group filled from the defaults, and later steps update it', () => {
     const [p, q] = [leaf(), leaf()];
@@ -217,6 +331,15 @@ describe('addParamGroup', () => {
     expect(() => opt.addParamGroup(spec)).toThrow(/the parameter at element 1 \(shape \[2\]\) is in parameter group 0 \('body'\) and parameter group 1/);
     expect(opt.paramGroups).toHaveLength(1);
     expect(spec).toEqual({ params: [q, p], lr: 0.2 });
+  });
+
+  it('refuses a Set (stricter than PyTorch), a module, and a spec whose params are missing, changing nothing', () => {
+    const opt = new optim.SGD([leaf()], { lr: 0.1 });
+    const q = leaf();
+    expect(() => opt.addParamGroup({ params: new Set([q]) as never })).toThrow(/SGD\.addParamGroup: optimizer parameters need to be organized in ordered collections, but a Set was given \(the params of parameter group 1\)/);
+    expect(() => opt.addParamGroup(new nn.Linear(1, 1) as never)).toThrow(/param group must be an object \{ params, … \}, but got a Module \(Linear\) \(wrap its parameters in a group spec: \{ params: module\.parameters\(\) \}\)/);
+    expect(() => opt.addParamGroup({ lr: 0.1 } as never)).toThrow(/parameter group 1 has no 'params' key/);
+    expect(opt.paramGroups).toHaveLength(1);
   });
 
   it('refuses a bad value atomically, and a group that is not a spec', () => {

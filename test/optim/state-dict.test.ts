@@ -29,6 +29,8 @@ describe('stateDict layout', () => {
       { name: 'body', lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, params: [0, 1] },
       { lr: 0.5, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, params: [2] },
     ]);
+    // As PyTorch: the hyperparameters in the group's order, then params.
+    expect(Object.keys(sd.paramGroups[0]!)).toEqual(['name', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize', 'params']);
     expect(Object.keys(sd.state)).toEqual(['1', '2']);
     // NOTE: the first momentum buffer is the gradient itself (PyTorch).
     expect(Array.from((sd.state[1]!['momentumBuffer'] as Tensor).dataSync())).toEqual([1, 1, 1]);
@@ -81,6 +83,14 @@ describe('loading resumes training exactly (every optimizer and configuration)',
     });
   }
 });
+
+/** A deep copy with tensors as number arrays, to compare a dict before and after a call. */
+function plainDeep(x: unknown): unknown {
+  if (x instanceof Object && 'dataSync' in x) return Array.from((x as Tensor).dataSync(), Number);
+  if (Array.isArray(x)) return x.map(plainDeep);
+  if (x !== null && typeof x === 'object') return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plainDeep(v)]));
+  return x;
+}
 
 function noGradCopy(dst: Tensor, src: Tensor): void {
   dst.storage.data.set(src.storage.data);
@@ -277,6 +287,16 @@ describe('refusals leave the optimizer unchanged', () => {
       match: /the state of parameter at position 0 has no 'expAvgSq'/,
     },
     {
+      name: 'a misspelt state entry, with the nearest one',
+      sd: () => {
+        const sd = adamSd();
+        sd.state[0]!['expAvgSqq'] = sd.state[0]!['expAvgSq']!;
+        delete sd.state[0]!['expAvgSq'];
+        return sd;
+      },
+      match: /the state of parameter at position 0 has 'expAvgSqq', which Adam does not keep \(did you mean 'expAvgSq'\?\)/,
+    },
+    {
       name: 'a misspelt hyperparameter',
       sd: () => {
         const sd = adamSd();
@@ -349,6 +369,7 @@ describe('refusals leave the optimizer unchanged', () => {
       const { opt, p } = primed();
       const before = snapshot(opt);
       const sd = row.sd();
+      const given = plainDeep(sd);
       let thrown: unknown;
       try {
         opt.loadStateDict(sd as optim.OptimizerStateDict);
@@ -360,6 +381,8 @@ describe('refusals leave the optimizer unchanged', () => {
       expect((thrown as Error).message).toMatch(row.match);
       expect(snapshot(opt)).toEqual(before);
       expect(opt.state.get(p)!.step).toBe(1);
+      // Nor is the caller's dict changed.
+      expect(plainDeep(sd)).toEqual(given);
     });
   }
 

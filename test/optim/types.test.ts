@@ -47,6 +47,13 @@ describe('typed hyperparameters', () => {
     expect(() => new optim.SGD([q], {})).toThrow(/didn't specify a value of required optimization parameter lr/);
     // @ts-expect-error -- betas is a pair.
     expect(() => new optim.Adam([q], { betas: 0.9 })).toThrow(/betas must be a pair/);
+    const sgd = new optim.SGD([q], { lr: 1e-2 });
+    // @ts-expect-error -- addParamGroup's spec is typed like the constructor's.
+    expect(() => sgd.addParamGroup({ params: [p()], momentm: 0.9 })).toThrow(/unknown key 'momentm' in parameter group 1 \(did you mean 'momentum'\?\)/);
+    // @ts-expect-error -- a Set's order is not the user's: refused at compile time as at run time.
+    expect(() => new optim.SGD(new Set([q]), { lr: 1e-2 })).toThrow(/a Set was given/);
+    // @ts-expect-error -- inside a group too.
+    expect(() => new optim.SGD([{ params: new Set([q]) }], { lr: 1e-2 })).toThrow(/a Set was given/);
     const opt = new optim.Adam([q]);
     // @ts-expect-error -- live groups are typed as well.
     opt.paramGroups[0]!.learningRate = 3;
