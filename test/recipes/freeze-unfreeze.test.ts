@@ -24,7 +24,7 @@ class Net extends nn.Module {
 describe('nn.utils.freeze / unfreeze', () => {
   it('a frozen module gets no grad, and the optimizer skips it without state', () => {
     const model = new Net();
-    // NOTE: built before freezing: kindling's optimizers refuse parameters that are already frozen.
+    // Built before freezing (a stale grad to clear); the next test builds it after.
     const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
     const x = kd.randn([4, 3], { generator: new kd.Generator(1) });
     model.forward(x).sum().backward();
@@ -48,6 +48,38 @@ describe('nn.utils.freeze / unfreeze', () => {
     expect(model.head.weight.sub(headBefore).abs().sum().item()).toBeGreaterThan(0);
     nn.utils.unfreeze(model.base);
     expect([...model.base.parameters()].every((p) => p.requiresGrad)).toBe(true);
+  });
+
+  it('an optimizer made over a frozen module holds it without state until it is unfrozen', () => {
+    const model = new Net();
+    nn.utils.freeze(model.base);
+    const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+    const x = kd.randn([4, 3], { generator: new kd.Generator(2) });
+    const base = [...model.base.parameters()];
+    const before = base.map((p) => p.clone());
+    const train = (): void => {
+      opt.zeroGrad();
+      model.forward(x).sum().backward();
+      opt.step();
+    };
+    train();
+    train();
+    base.forEach((p, i) => {
+      expect(p.grad).toBeNull();
+      expect(opt.state.has(p)).toBe(false);
+      expectClose(p, before[i]!, { atol: 0, rtol: 0 });
+    });
+    nn.utils.unfreeze(model.base);
+    train();
+    base.forEach((p, i) => {
+      expect(opt.state.has(p)).toBe(true);
+      expect(p.sub(before[i]!).abs().max().item()).toBeGreaterThan(0);
+    });
+    // Frozen again after stepping with momentum: its momentum does not move it any more.
+    nn.utils.freeze(model.base);
+    const frozenAt = base.map((p) => p.clone());
+    train();
+    base.forEach((p, i) => expectClose(p, frozenAt[i]!, { atol: 0, rtol: 0 }));
   });
 
   it('takes a module, parameters, or one parameter', () => {

@@ -31,11 +31,17 @@ const BASE_FIELDS: Readonly<Record<string, FieldKind>> = {
  *
  * Groups added to the optimizer later are scheduled from the moment they
  * arrive: as if they had been there from the start, with their own lr as
- * their base lr (`initialLr`), at the scheduler's current epoch.
+ * their base lr (`initialLr`), at the scheduler's current epoch. Schedulers
+ * stepped side by side each place a new group by themselves, which is exact
+ * when their factors only multiply (StepLR, LinearLR, ExponentialLR …); to
+ * compose one that does not (CosineAnnealingLR with `etaMin`, LambdaLR, the
+ * cyclical ones) with others, put them in a `ChainedScheduler`, which
+ * replays a new group through all of them.
  *
  * ```ts
  * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
  * for (let epoch = 0; epoch < 100; epoch++) { train(); opt.step(); sched.step(); }
+ * // each group's lr: its base lr for epochs 0–29, ×0.1 for 30–59, ×0.01 for 60–89, ×0.001 from 90
  * ```
  */
 export abstract class LRScheduler implements Scheduler {
@@ -147,14 +153,49 @@ export abstract class LRScheduler implements Scheduler {
   }
 
   /**
-   * The lr of a group that just arrived, at the current epoch, as if it had
-   * been there from the start: for chainable schedulers the closed-form
-   * factor applied to its current lr (so other schedulers' factors stay).
+   * The rule of one step for one group: the lr that stepping to epoch `e`
+   * writes into driven group `k` whose lr is `lr` (PyTorch's chainable
+   * `get_lr`, one group at a time; schedulers that set the lr from the base
+   * lr ignore `lr`). Cyclical schedulers also write the group's momentum.
+   * @internal
    */
-  protected abstract joinLr(position: number): number;
+  abstract chainLr(k: number, lr: number, e: number): number;
+
+  /**
+   * The lr of a group that just arrived, at the current epoch, as if it had
+   * been there from the start: its own lr replayed through every step so
+   * far (so other schedulers' factors already on it stay).
+   */
+  protected joinLr(k: number): number {
+    if (this.setsFromBase) return this.chainLr(k, this.groups()[k]!.lr, this.lastEpoch);
+    // NOTE: a replay rather than a closed form: the late group then follows
+    // the same floating-point path as a group that was there from epoch 0.
+    let lr = this.groups()[k]!.lr;
+    for (let e = 0; e <= this.lastEpoch; e++) lr = this.chainLr(k, lr, e);
+    return lr;
+  }
+
+  /**
+   * Whether each step sets the lr from the base lr alone, ignoring the
+   * current lr (LambdaLR, the cyclical and warm-restart schedules): a group
+   * that arrives then needs only the current epoch, not a replay.
+   */
+  protected readonly setsFromBase: boolean = false;
 
   /** The chainable rule: the driven groups' lrs at `lastEpoch` from their current lrs. */
-  protected abstract computeLr(): number[];
+  protected computeLr(): number[] {
+    return this.groups().map((g, k) => this.chainLr(k, g.lr, this.lastEpoch));
+  }
+
+  /**
+   * Puts driven group `k` at `lr` (what ChainedScheduler does after replaying
+   * a group added later through all its schedulers).
+   * @internal
+   */
+  placeGroup(k: number, lr: number): void {
+    this.groups()[k]!.lr = lr;
+    this.lastLr[k] = lr;
+  }
 
   /** The closed form at `lastEpoch` (from the base lrs); the chainable rule where there is none. */
   protected closedFormLr(): number[] {

@@ -62,6 +62,7 @@ export interface SequentialLROptions {
  * const warm = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
  * const cos = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 95 });
  * const sched = new optim.lrScheduler.SequentialLR(opt, { schedulers: [warm, cos], milestones: [5] });
+ * // ×0.1 rising to the base lr over epochs 0–5, then a cosine from the base lr down to 0 at epoch 100
  * ```
  */
 export class SequentialLR implements EpochScheduler {
@@ -156,6 +157,13 @@ export class SequentialLR implements EpochScheduler {
   /** Restores a state from `stateDict()`: its counters and each child's (checked first). */
   loadStateDict(state: SchedulerStateDict): void {
     const sd = checkFields(this.op, state, { lastEpoch: 'int', milestones: 'ints', lastLr: 'numbers', schedulers: 'objects' });
+    const m = sd['milestones'] as number[];
+    if (m.length !== this.schedulers.length - 1) {
+      throw new StateDictError(`the state has ${m.length} milestones, but this SequentialLR runs ${this.schedulers.length} schedulers (it needs ${this.schedulers.length - 1})`, {
+        op: `${this.op}.loadStateDict`,
+        hint: 'load a state saved by a SequentialLR with as many schedulers',
+      });
+    }
     loadChildren(this.op, this.schedulers, sd['schedulers']);
     this.lastEpoch = sd['lastEpoch'] as number;
     this.milestones = [...(sd['milestones'] as number[])];
@@ -177,15 +185,28 @@ function loadChildren(op: string, children: readonly Scheduler[], states: unknow
   }
 }
 
+/** Options of {@link ChainedScheduler} made as `new ChainedScheduler(optimizer, { schedulers })`. */
+export interface ChainedSchedulerOptions {
+  /** The schedulers, stepped in this order (all on the optimizer). */
+  schedulers: readonly EpochScheduler[];
+}
+
 /**
  * Steps several schedulers together: their factors multiply (a warm-up on
- * top of a decay).
+ * top of a decay). Made as PyTorch's `ChainedScheduler(schedulers)`, or as
+ * every other scheduler, `(optimizer, { schedulers })`.
+ *
+ * A group added to the optimizer later is replayed through every step of
+ * every scheduler in the chain, in order, from its own lr, so it sits
+ * exactly where it would be had it been there from the start, even where
+ * the schedulers do not simply multiply (a cosine with `etaMin`, or a
+ * `LambdaLR` that sets the lr from the base lr).
  *
  * ```ts
  * const sched = new optim.lrScheduler.ChainedScheduler([
  *   new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 }),
  *   new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 }),
- * ]);
+ * ]); // lr = base · linear warm-up factor · 0.95^epoch
  * ```
  */
 export class ChainedScheduler implements EpochScheduler {
@@ -193,11 +214,29 @@ export class ChainedScheduler implements EpochScheduler {
   readonly schedulers: EpochScheduler[];
   private lastLr: number[];
   private readonly op = 'ChainedScheduler';
+  /** The lr of the group being added, before any scheduler placed it. */
+  private arrivingLr: number | undefined;
 
-  constructor(schedulers: readonly EpochScheduler[]) {
-    this.schedulers = [...checkChildren(this.op, schedulers, undefined, true)];
-    this.optimizer = this.schedulers[0]!.optimizer;
+  constructor(schedulers: readonly EpochScheduler[]);
+  constructor(optimizer: SchedulableOptimizer, options: ChainedSchedulerOptions);
+  constructor(first: readonly EpochScheduler[] | SchedulableOptimizer, options?: ChainedSchedulerOptions) {
+    const op = this.op;
+    if (Array.isArray(first)) {
+      this.schedulers = [...checkChildren(op, first, undefined, true)];
+      this.optimizer = this.schedulers[0]!.optimizer;
+    } else {
+      this.optimizer = checkOptimizer(op, first);
+      checkOptionKeys(op, options, ['schedulers']);
+      this.schedulers = [...checkChildren(op, options?.schedulers, this.optimizer, true)];
+    }
     this.lastLr = this.currentLrs();
+    // NOTE: registered after the children's hooks, so it runs once they have placed the group.
+    this.optimizer.registerParamGroupHook?.({
+      check: (group) => {
+        this.arrivingLr = group.lr;
+      },
+      added: (_group, index) => this.replay(index),
+    });
   }
 
   get groupIndices(): number[] {
@@ -207,6 +246,28 @@ export class ChainedScheduler implements EpochScheduler {
   private currentLrs(): number[] {
     const groups = this.optimizer.paramGroups;
     return this.groupIndices.map((i) => groups[i]!.lr);
+  }
+
+  /**
+   * Puts the group just added at `index` where it would be had it been there
+   * from the start: its own lr through every epoch of every scheduler that
+   * drives it, in chain order. Each scheduler placed it on its own already,
+   * which is exact when they only multiply; nested composites and
+   * schedulers at different epochs keep that placement.
+   */
+  private replay(index: number): void {
+    const start = this.arrivingLr;
+    this.arrivingLr = undefined;
+    if (start === undefined || !this.schedulers.every((s) => s instanceof LRScheduler)) return;
+    const drivers = (this.schedulers as LRScheduler[])
+      .map((s) => ({ s, k: s.tracker.indices.indexOf(index) }))
+      .filter((d) => d.k >= 0);
+    if (drivers.length < 2) return;
+    const epoch = drivers[0]!.s.lastEpoch;
+    if (drivers.some((d) => d.s.lastEpoch !== epoch)) return;
+    let lr = start;
+    for (let e = 0; e <= epoch; e++) for (const d of drivers) lr = d.s.chainLr(d.k, lr, e);
+    for (const d of drivers) d.s.placeGroup(d.k, lr);
   }
 
   /** Steps every scheduler, in order. */
@@ -220,10 +281,12 @@ export class ChainedScheduler implements EpochScheduler {
     return [...this.lastLr];
   }
 
+  /** Its last lrs and each scheduler's state. */
   stateDict(): SchedulerStateDict {
     return { lastLr: [...this.lastLr], schedulers: this.schedulers.map((s) => s.stateDict()) };
   }
 
+  /** Restores a state from `stateDict()`: each scheduler's (all or none). */
   loadStateDict(state: SchedulerStateDict): void {
     const sd = checkFields(this.op, state, { lastLr: 'numbers', schedulers: 'objects' });
     loadChildren(this.op, this.schedulers, sd['schedulers']);

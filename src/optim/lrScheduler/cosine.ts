@@ -20,7 +20,7 @@ export interface CosineAnnealingLROptions extends SchedulerOptions, AbsoluteLrOp
  * over `tMax` epochs.
  *
  * ```ts
- * new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 });
+ * new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 100, etaMin: 1e-5 }); // base lr at epoch 0 down to 1e-5 at 100
  * ```
  */
 export class CosineAnnealingLR extends LRScheduler {
@@ -31,37 +31,37 @@ export class CosineAnnealingLR extends LRScheduler {
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
     super('CosineAnnealingLR', optimizer, options, [...BASE_KEYS, 'tMax', 'etaMin', 'scaleByLrMult']);
-    this.tMax = numberOption(this.op, 'tMax', options.tMax);
+    const o: Partial<CosineAnnealingLROptions> = options ?? {};
+    this.tMax = numberOption(this.op, 'tMax', o.tMax);
     if (!(this.tMax > 0) || !Number.isFinite(this.tMax)) throw new ValueError(`tMax must be a positive number of epochs, got ${fmtValue(this.tMax)}`, { op: this.op });
-    const scale = boolOption(this.op, 'scaleByLrMult', options.scaleByLrMult, true);
-    this.etaMinOption = new PerGroupNumber(this.op, 'etaMin', options.etaMin ?? 0, scale);
-    this.etaMinOption.checkCount(this.tracker.countNew());
+    this.etaMinOption = etaMinOption(this.op, o, this.tracker.countNew());
     this.initialStep();
   }
 
   protected override prepareGroup(group: SchedulableGroup, index: number, position: number): () => void {
-    const eta = this.etaMinOption.value(group, index, position);
-    return () => {
-      this.etaMins[position] = eta;
-    };
+    return adoptEtaMin(this.etaMinOption, this.etaMins, group, index, position);
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
+  /** @internal */
+  chainLr(k: number, lr: number, e: number): number {
     const T = this.tMax;
-    const groups = this.groups();
-    if (e === 0) return groups.map((g) => g.lr);
-    if (this.stepCount === 1 && e > 0) {
-      // NOTE: PyTorch's first step after resuming uses the closed form (e·π/T, its order).
-      return this.baseLrs.map((b, k) => this.etaMins[k]! + ((b - this.etaMins[k]!) * (1 + Math.cos((e * Math.PI) / T))) / 2);
-    }
+    const eta = this.etaMins[k]!;
+    if (e === 0) return lr;
     // NOTE: JS's % keeps the sign where Python's does not, but both are 0 exactly for multiples of 2T.
     if ((e - 1 - T) % (2 * T) === 0) {
       // NOTE: at the trough the ratio below would be 0/0; PyTorch steps up by the first increment instead.
-      return groups.map((g, k) => g.lr + ((this.baseLrs[k]! - this.etaMins[k]!) * (1 - Math.cos(Math.PI / T))) / 2);
+      return lr + ((this.baseLrs[k]! - eta) * (1 - Math.cos(Math.PI / T))) / 2;
     }
-    const ratio = (1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T));
-    return groups.map((g, k) => ratio * (g.lr - this.etaMins[k]!) + this.etaMins[k]!);
+    return ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - eta) + eta;
+  }
+
+  protected override computeLr(): number[] {
+    const e = this.lastEpoch;
+    if (this.stepCount === 1 && e > 0) {
+      // NOTE: PyTorch's first step after resuming uses the closed form (e·π/T, its order).
+      return this.baseLrs.map((b, k) => this.etaMins[k]! + ((b - this.etaMins[k]!) * (1 + Math.cos((e * Math.PI) / this.tMax))) / 2);
+    }
+    return super.computeLr();
   }
 
   protected override closedFormLr(): number[] {
@@ -69,16 +69,25 @@ export class CosineAnnealingLR extends LRScheduler {
     return this.baseLrs.map((b, k) => this.etaMins[k]! + ((b - this.etaMins[k]!) * (1 + Math.cos((Math.PI * e) / this.tMax))) / 2);
   }
 
-  protected joinLr(k: number): number {
-    // NOTE: the closed form with the group's current lr in place of its base
-    // lr (equal unless another scheduler already scaled it, whose factor stays).
-    const eta = this.etaMins[k]!;
-    return eta + ((this.groups()[k]!.lr - eta) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2;
-  }
-
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
     return { tMax: 'number', etaMins: 'perGroup' };
   }
+}
+
+/** Reads `etaMin` (and `scaleByLrMult`) and checks a per-group array has one value per group. */
+function etaMinOption(op: string, o: Partial<CosineAnnealingLROptions>, groups: number): PerGroupNumber {
+  const scale = boolOption(op, 'scaleByLrMult', o.scaleByLrMult, true);
+  const option = new PerGroupNumber(op, 'etaMin', o.etaMin ?? 0, scale);
+  option.checkCount(groups);
+  return option;
+}
+
+/** Resolves the group's etaMin (may throw) and returns what records it. */
+function adoptEtaMin(option: PerGroupNumber, etaMins: number[], group: SchedulableGroup, index: number, position: number): () => void {
+  const eta = option.value(group, index, position);
+  return () => {
+    etaMins[position] = eta;
+  };
 }
 
 /** Options of {@link CosineAnnealingWarmRestarts}. */
@@ -97,7 +106,7 @@ export interface CosineAnnealingWarmRestartsOptions extends SchedulerOptions, Ab
  * (`step(epoch + i / itersPerEpoch)` inside an epoch).
  *
  * ```ts
- * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 });
+ * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 10, tMult: 2 }); // restarts at epochs 10, 30, 70 …
  * ```
  */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
@@ -109,37 +118,42 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   tCur: number;
   etaMins: number[] = [];
   private readonly etaMinOption: PerGroupNumber;
+  protected override readonly setsFromBase = true;
 
   constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
     super('CosineAnnealingWarmRestarts', optimizer, options, [...BASE_KEYS, 't0', 'tMult', 'etaMin', 'scaleByLrMult']);
-    this.t0 = intOption(this.op, 't0', options.t0, 1);
+    const o: Partial<CosineAnnealingWarmRestartsOptions> = options ?? {};
+    this.t0 = intOption(this.op, 't0', o.t0, 1);
     this.tI = this.t0;
-    this.tMult = intOption(this.op, 'tMult', options.tMult, 1, 1);
+    this.tMult = intOption(this.op, 'tMult', o.tMult, 1, 1);
     this.tCur = this.lastEpoch;
-    const scale = boolOption(this.op, 'scaleByLrMult', options.scaleByLrMult, true);
-    this.etaMinOption = new PerGroupNumber(this.op, 'etaMin', options.etaMin ?? 0, scale);
-    this.etaMinOption.checkCount(this.tracker.countNew());
+    this.etaMinOption = etaMinOption(this.op, o, this.tracker.countNew());
     this.initialStep();
   }
 
   protected override prepareGroup(group: SchedulableGroup, index: number, position: number): () => void {
-    const eta = this.etaMinOption.value(group, index, position);
-    return () => {
-      this.etaMins[position] = eta;
-    };
+    return adoptEtaMin(this.etaMinOption, this.etaMins, group, index, position);
   }
 
-  private lrOf(k: number): number {
+  /** Where `epoch` falls: epochs since the last restart and the period's length (PyTorch's closed form). */
+  private period(epoch: number): { tCur: number; tI: number } {
+    if (epoch < this.t0) return { tCur: epoch, tI: this.t0 };
+    if (this.tMult === 1) return { tCur: epoch % this.t0, tI: this.t0 };
+    // NOTE: which period the epoch falls in: PyTorch's int(log_tMult(e/t0·(tMult−1) + 1)).
+    const n = Math.trunc(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
+    return { tCur: epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1), tI: this.t0 * this.tMult ** n };
+  }
+
+  private lrOf(k: number, tCur: number, tI: number): number {
     const eta = this.etaMins[k]!;
-    return eta + ((this.baseLrs[k]! - eta) * (1 + Math.cos((Math.PI * this.tCur) / this.tI))) / 2;
+    return eta + ((this.baseLrs[k]! - eta) * (1 + Math.cos((Math.PI * tCur) / tI))) / 2;
   }
 
-  protected computeLr(): number[] {
-    return this.baseLrs.map((_, k) => this.lrOf(k));
-  }
-
-  protected joinLr(k: number): number {
-    return this.lrOf(k);
+  /** @internal */
+  chainLr(k: number, _lr: number, e: number): number {
+    // NOTE: the current epoch uses the live position (it may be fractional, from stepTo).
+    const { tCur, tI } = e === this.lastEpoch ? this : this.period(e);
+    return this.lrOf(k, tCur, tI);
   }
 
   /**
@@ -169,19 +183,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
       throw new ValueError(`Expected non-negative epoch, but got ${fmtValue(epoch)}`, { op: this.op });
     }
     this.advance(() => {
-      if (epoch >= this.t0) {
-        if (this.tMult === 1) {
-          this.tCur = epoch % this.t0;
-        } else {
-          // NOTE: which period the epoch falls in: PyTorch's int(log_tMult(e/t0·(tMult−1) + 1)).
-          const n = Math.trunc(Math.log((epoch / this.t0) * (this.tMult - 1) + 1) / Math.log(this.tMult));
-          this.tCur = epoch - (this.t0 * (this.tMult ** n - 1)) / (this.tMult - 1);
-          this.tI = this.t0 * this.tMult ** n;
-        }
-      } else {
-        this.tI = this.t0;
-        this.tCur = epoch;
-      }
+      ({ tCur: this.tCur, tI: this.tI } = this.period(epoch));
       this.lastEpoch = Math.floor(epoch);
       return this.computeLr();
     });

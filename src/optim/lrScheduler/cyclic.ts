@@ -27,6 +27,35 @@ function usesBeta1(op: string, optimizer: SchedulableOptimizer): boolean {
   });
 }
 
+/** The momentum options of a cyclical schedule, read and checked. */
+interface MomentumCycle {
+  cycleMomentum: boolean;
+  useBeta1: boolean;
+  baseMomentum?: PerGroupNumber;
+  maxMomentum?: PerGroupNumber;
+}
+
+/**
+ * Reads `cycleMomentum`, `baseMomentum` and `maxMomentum` (with the
+ * scheduler's defaults) and checks per-group arrays have `n` values.
+ */
+function momentumCycle(
+  op: string,
+  optimizer: SchedulableOptimizer,
+  o: { cycleMomentum?: boolean; baseMomentum?: PerGroup<number>; maxMomentum?: PerGroup<number> },
+  defaults: { base: number; max: number },
+  n: number,
+): MomentumCycle {
+  const cycleMomentum = boolOption(op, 'cycleMomentum', o.cycleMomentum, true);
+  if (!cycleMomentum) return { cycleMomentum, useBeta1: false };
+  const useBeta1 = usesBeta1(op, optimizer);
+  const baseMomentum = new PerGroupNumber(op, 'baseMomentum', o.baseMomentum ?? defaults.base, false);
+  const maxMomentum = new PerGroupNumber(op, 'maxMomentum', o.maxMomentum ?? defaults.max, false);
+  baseMomentum.checkCount(n);
+  maxMomentum.checkCount(n);
+  return { cycleMomentum, useBeta1, baseMomentum, maxMomentum };
+}
+
 function momentumOf(group: SchedulableGroup, beta1: boolean): number {
   return beta1 ? group.betas![0] : group.momentum!;
 }
@@ -76,6 +105,7 @@ const CYCLIC_KEYS = [
  * learning rates), stepped after every batch.
  *
  * ```ts
+ * // 1e-3 up to 1e-2 over 500 steps and back over 500; each cycle after reaches half as high
  * new optim.lrScheduler.CyclicLR(opt, { baseLr: 1e-3, maxLr: 1e-2, stepSizeUp: 500, mode: 'triangular2' });
  * ```
  */
@@ -91,46 +121,43 @@ export class CyclicLR extends LRScheduler {
   baseMomentums: number[] = [];
   maxMomentums: number[] = [];
   private readonly customScale: ScaleFn | undefined;
+  protected override readonly setsFromBase = true;
   /** The baseLr of each driven group, as resolved when it was adopted. */
   private readonly pendingBase: number[] = [];
   private readonly opts: { baseLr: PerGroupNumber; maxLr: PerGroupNumber; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
 
   constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
     super('CyclicLR', optimizer, options, CYCLIC_KEYS);
+    const o: Partial<CyclicLROptions> = options ?? {};
     const op = this.op;
-    const scale = boolOption(op, 'scaleByLrMult', options.scaleByLrMult, true);
+    const scale = boolOption(op, 'scaleByLrMult', o.scaleByLrMult, true);
     const n = this.tracker.countNew();
-    const baseLr = new PerGroupNumber(op, 'baseLr', options.baseLr, scale);
-    const maxLr = new PerGroupNumber(op, 'maxLr', options.maxLr, scale);
+    const baseLr = new PerGroupNumber(op, 'baseLr', o.baseLr, scale);
+    const maxLr = new PerGroupNumber(op, 'maxLr', o.maxLr, scale);
     baseLr.checkCount(n);
     maxLr.checkCount(n);
-    const up = numberOption(op, 'stepSizeUp', options.stepSizeUp, 2000);
-    const down = options.stepSizeDown === undefined ? up : numberOption(op, 'stepSizeDown', options.stepSizeDown);
+    const up = numberOption(op, 'stepSizeUp', o.stepSizeUp, 2000);
+    const down = o.stepSizeDown === undefined ? up : numberOption(op, 'stepSizeDown', o.stepSizeDown);
     if (!(up > 0) || !(down > 0)) throw new ValueError(`stepSizeUp and stepSizeDown must be positive, got ${up} and ${down}`, { op });
     this.totalSize = up + down;
     this.stepRatio = up / this.totalSize;
-    const scaleFn = options.scaleFn;
+    const scaleFn = o.scaleFn;
     if (scaleFn !== undefined && typeof scaleFn !== 'function') throw new ValueError(`scaleFn must be a function (x) => scale, got ${fmtValue(scaleFn)}`, { op });
-    if (scaleFn === undefined && options.mode !== undefined && !['triangular', 'triangular2', 'exp_range'].includes(options.mode)) {
-      throw new ValueError(`mode ${fmtValue(options.mode)} is invalid and scaleFn is not given`, {
+    if (scaleFn === undefined && o.mode !== undefined && !['triangular', 'triangular2', 'exp_range'].includes(o.mode)) {
+      throw new ValueError(`mode ${fmtValue(o.mode)} is invalid and scaleFn is not given`, {
         op,
         hint: "use 'triangular', 'triangular2' or 'exp_range', or give scaleFn",
       });
     }
-    this.mode = options.mode ?? 'triangular';
-    this.gamma = numberOption(op, 'gamma', options.gamma, 1);
+    this.mode = o.mode ?? 'triangular';
+    this.gamma = numberOption(op, 'gamma', o.gamma, 1);
     this.customScale = scaleFn;
-    if (scaleFn !== undefined) this.scaleMode = choiceOption(op, 'scaleMode', options.scaleMode, ['cycle', 'iterations'], 'cycle');
+    if (scaleFn !== undefined) this.scaleMode = choiceOption(op, 'scaleMode', o.scaleMode, ['cycle', 'iterations'], 'cycle');
     else this.scaleMode = this.mode === 'exp_range' ? 'iterations' : 'cycle';
-    this.cycleMomentum = boolOption(op, 'cycleMomentum', options.cycleMomentum, true);
-    this.opts = { baseLr, maxLr };
-    if (this.cycleMomentum) {
-      this.useBeta1 = usesBeta1(op, this.optimizer);
-      this.opts.baseMomentum = new PerGroupNumber(op, 'baseMomentum', options.baseMomentum ?? 0.8, false);
-      this.opts.maxMomentum = new PerGroupNumber(op, 'maxMomentum', options.maxMomentum ?? 0.9, false);
-      this.opts.baseMomentum.checkCount(n);
-      this.opts.maxMomentum.checkCount(n);
-    }
+    const momentum = momentumCycle(op, this.optimizer, o, { base: 0.8, max: 0.9 }, n);
+    this.cycleMomentum = momentum.cycleMomentum;
+    this.useBeta1 = momentum.useBeta1;
+    this.opts = { baseLr, maxLr, ...momentum };
     this.initialStep();
   }
 
@@ -167,9 +194,9 @@ export class CyclicLR extends LRScheduler {
     return 1.0;
   }
 
-  /** The lr of driven group `k` at `lastEpoch`; writes its momentum. */
-  private at(k: number, group: SchedulableGroup): number {
-    const e = this.lastEpoch;
+  /** @internal The lr of driven group `k` at epoch `e`; writes its momentum. */
+  chainLr(k: number, _lr: number, e: number): number {
+    const group = this.groups()[k]!;
     const cycle = Math.floor(1 + e / this.totalSize);
     const x = 1 + e / this.totalSize - cycle;
     const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
@@ -182,14 +209,6 @@ export class CyclicLR extends LRScheduler {
       setMomentum(group, this.useBeta1, mm - (mm - bm) * scaleFactor * s);
     }
     return lr;
-  }
-
-  protected computeLr(): number[] {
-    return this.groups().map((g, k) => this.at(k, g));
-  }
-
-  protected joinLr(k: number): number {
-    return this.at(k, this.groups()[k]!);
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -257,6 +276,7 @@ const ONE_CYCLE_KEYS = [
  * after every batch, `totalSteps` times at most.
  *
  * ```ts
+ * // two groups: from maxLr/25 up to maxLr at step 300 (pctStart 0.3), then down to maxLr/25/1e4 at step 999
  * new optim.lrScheduler.OneCycleLR(opt, { maxLr: [1e-3, 1e-2], totalSteps: 1000 });
  * ```
  */
@@ -267,37 +287,34 @@ export class OneCycleLR extends LRScheduler {
   threePhase: boolean;
   cycleMomentum: boolean;
   useBeta1 = false;
+  protected override readonly setsFromBase = true;
   private readonly opts: { maxLr: PerGroupNumber; divFactor: number; finalDivFactor: number; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
 
   constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
     super('OneCycleLR', optimizer, options, ONE_CYCLE_KEYS);
+    const o: Partial<OneCycleLROptions> = options ?? {};
     const op = this.op;
-    if (options.totalSteps === undefined && options.epochs === undefined && options.stepsPerEpoch === undefined) {
+    if (o.totalSteps === undefined && o.epochs === undefined && o.stepsPerEpoch === undefined) {
       throw new ValueError('You must define either totalSteps OR (epochs AND stepsPerEpoch)', { op });
-    } else if (options.totalSteps !== undefined) {
-      this.totalSteps = intOption(op, 'totalSteps', options.totalSteps, 1);
+    } else if (o.totalSteps !== undefined) {
+      this.totalSteps = intOption(op, 'totalSteps', o.totalSteps, 1);
     } else {
-      this.totalSteps = intOption(op, 'epochs', options.epochs, 1) * intOption(op, 'stepsPerEpoch', options.stepsPerEpoch, 1);
+      this.totalSteps = intOption(op, 'epochs', o.epochs, 1) * intOption(op, 'stepsPerEpoch', o.stepsPerEpoch, 1);
     }
-    this.pctStart = numberOption(op, 'pctStart', options.pctStart, 0.3);
+    this.pctStart = numberOption(op, 'pctStart', o.pctStart, 0.3);
     if (!(this.pctStart >= 0 && this.pctStart <= 1)) throw new ValueError(`Expected a number between 0 and 1 for pctStart, but got ${fmtValue(this.pctStart)}`, { op });
-    this.annealStrategy = choiceOption(op, 'annealStrategy', options.annealStrategy, ['cos', 'linear'], 'cos');
-    this.threePhase = boolOption(op, 'threePhase', options.threePhase, false);
-    const scale = boolOption(op, 'scaleByLrMult', options.scaleByLrMult, true);
+    this.annealStrategy = choiceOption(op, 'annealStrategy', o.annealStrategy, ['cos', 'linear'], 'cos');
+    this.threePhase = boolOption(op, 'threePhase', o.threePhase, false);
+    const scale = boolOption(op, 'scaleByLrMult', o.scaleByLrMult, true);
     const n = this.tracker.countNew();
-    const maxLr = new PerGroupNumber(op, 'maxLr', options.maxLr, scale);
+    const maxLr = new PerGroupNumber(op, 'maxLr', o.maxLr, scale);
     maxLr.checkCount(n);
-    const divFactor = numberOption(op, 'divFactor', options.divFactor, 25);
-    const finalDivFactor = numberOption(op, 'finalDivFactor', options.finalDivFactor, 1e4);
-    this.opts = { maxLr, divFactor, finalDivFactor };
-    this.cycleMomentum = boolOption(op, 'cycleMomentum', options.cycleMomentum, true);
-    if (this.cycleMomentum) {
-      this.useBeta1 = usesBeta1(op, this.optimizer);
-      this.opts.maxMomentum = new PerGroupNumber(op, 'maxMomentum', options.maxMomentum ?? 0.95, false);
-      this.opts.baseMomentum = new PerGroupNumber(op, 'baseMomentum', options.baseMomentum ?? 0.85, false);
-      this.opts.maxMomentum.checkCount(n);
-      this.opts.baseMomentum.checkCount(n);
-    }
+    const divFactor = numberOption(op, 'divFactor', o.divFactor, 25);
+    const finalDivFactor = numberOption(op, 'finalDivFactor', o.finalDivFactor, 1e4);
+    const momentum = momentumCycle(op, this.optimizer, o, { base: 0.85, max: 0.95 }, n);
+    this.cycleMomentum = momentum.cycleMomentum;
+    this.useBeta1 = momentum.useBeta1;
+    this.opts = { maxLr, divFactor, finalDivFactor, ...momentum };
     this.initialStep();
   }
 
@@ -355,9 +372,9 @@ export class OneCycleLR extends LRScheduler {
     return end + ((start - end) / 2.0) * cosOut;
   }
 
-  /** The lr of `group` at `lastEpoch`; writes its momentum. */
-  private at(group: SchedulableGroup): number {
-    const step = this.lastEpoch;
+  /** @internal The lr of driven group `k` at step `step`; writes its momentum. */
+  chainLr(k: number, _lr: number, step: number): number {
+    const group = this.groups()[k]!;
     const phases = this.phases;
     let start = 0;
     for (let i = 0; i < phases.length; i++) {
@@ -373,18 +390,15 @@ export class OneCycleLR extends LRScheduler {
     return group.lr;
   }
 
-  protected computeLr(): number[] {
+  protected override computeLr(): number[] {
     if (this.lastEpoch > this.totalSteps) {
+      // NOTE: counts the scheduler's step() calls; PyTorch's message counts its initial step too (one more).
       throw new ValueError(`Tried to step ${this.lastEpoch} times. The specified number of total steps is ${this.totalSteps}`, {
         op: this.op,
         hint: 'make totalSteps (or epochs × stepsPerEpoch) at least the number of scheduler steps',
       });
     }
-    return this.groups().map((g) => this.at(g));
-  }
-
-  protected joinLr(k: number): number {
-    return this.at(this.groups()[k]!);
+    return super.computeLr();
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {

@@ -9,6 +9,7 @@
  * import { optim } from 'kindling';
  * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 100 });
  * for (let epoch = 0; epoch < 100; epoch++) { train(); opt.step(); sched.step(); }
+ * sched.getLastLr(); // every group's lr has come down to etaMin (0)
  * ```
  */
 export { LRScheduler } from './base.js';
@@ -26,7 +27,7 @@ export type { CyclicLROptions, OneCycleLROptions, ScaleFn } from './cyclic.js';
 export { ReduceLROnPlateau } from './plateau.js';
 export type { ReduceLROnPlateauOptions } from './plateau.js';
 export { SequentialLR, ChainedScheduler } from './composite.js';
-export type { SequentialLROptions, EpochScheduler } from './composite.js';
+export type { SequentialLROptions, ChainedSchedulerOptions, EpochScheduler } from './composite.js';
 export { preview } from './preview.js';
 export type { PreviewOptions, PreviewGroup } from './preview.js';
 export type {

@@ -2,9 +2,8 @@
  * Schedulers that scale each group's lr by a factor of the epoch: LambdaLR,
  * MultiplicativeLR, StepLR, MultiStepLR, ConstantLR, LinearLR, ExponentialLR,
  * PolynomialLR. Each step uses PyTorch's chainable rule (relative to the
- * group's current lr, so schedulers compose); `closedFormLr` is the
- * closed form from the base lrs, and a group that arrives later joins with
- * the closed-form factor applied to its own lr.
+ * group's current lr, so schedulers compose); `closedFormLr` is the closed
+ * form from the base lrs (what `stepTo` uses).
  */
 import { ArgumentTypeError, ParamGroupError, ValueError } from '../../errors.js';
 import { BASE_KEYS, LRScheduler } from './base.js';
@@ -94,22 +93,22 @@ abstract class LambdaScheduler extends LRScheduler {
  * Sets each group's lr to its base lr times `lrLambda(epoch)`.
  *
  * ```ts
- * new optim.lrScheduler.LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch });
+ * new optim.lrScheduler.LambdaLR(opt, { lrLambda: (epoch) => 0.95 ** epoch }); // base·0.95^epoch
+ * // two groups: a 10-epoch warm-up for the first (×0.1 at epoch 0), a decay for the second
  * new optim.lrScheduler.LambdaLR(opt, { lrLambda: [(e) => Math.min(1, (e + 1) / 10), (e) => 0.95 ** e] });
  * ```
  */
 export class LambdaLR extends LambdaScheduler {
+  protected override readonly setsFromBase = true;
+
   constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
     super('LambdaLR', optimizer, options);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    return this.baseLrs.map((base, k) => base * this.factor(k, this.lastEpoch));
-  }
-
-  protected joinLr(k: number): number {
-    return this.baseLrs[k]! * this.factor(k, this.lastEpoch);
+  /** @internal */
+  chainLr(k: number, _lr: number, e: number): number {
+    return this.baseLrs[k]! * this.factor(k, e);
   }
 }
 
@@ -117,7 +116,7 @@ export class LambdaLR extends LambdaScheduler {
  * Multiplies each group's lr by `lrLambda(epoch)` at every step after the first.
  *
  * ```ts
- * new optim.lrScheduler.MultiplicativeLR(opt, { lrLambda: () => 0.95 });
+ * new optim.lrScheduler.MultiplicativeLR(opt, { lrLambda: () => 0.95 }); // each step: lr × 0.95
  * ```
  */
 export class MultiplicativeLR extends LambdaScheduler {
@@ -126,17 +125,23 @@ export class MultiplicativeLR extends LambdaScheduler {
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
-    return this.groups().map((g, k) => (e > 0 ? g.lr * this.factor(k, e) : g.lr));
+  /** @internal */
+  chainLr(k: number, lr: number, e: number): number {
+    return e > 0 ? lr * this.factor(k, e) : lr;
   }
+}
 
-  protected joinLr(k: number): number {
-    // NOTE: there is no closed form: a group that arrives at epoch e gets the
-    // product of the factors of epochs 1…e, as if it had been there all along.
-    let lr = this.groups()[k]!.lr;
-    for (let e = 1; e <= this.lastEpoch; e++) lr *= this.factor(k, e);
-    return lr;
+/**
+ * A scheduler whose closed form is the base lr times a factor of the epoch
+ * (`multiplier`), and whose step multiplies the current lr (`chainLr`).
+ */
+abstract class FactorScheduler extends LRScheduler {
+  /** The factor on the base lr at epoch `e` (the closed form). */
+  protected abstract multiplier(e: number): number;
+
+  protected override closedFormLr(): number[] {
+    const m = this.multiplier(this.lastEpoch);
+    return this.baseLrs.map((b) => b * m);
   }
 }
 
@@ -152,35 +157,28 @@ export interface StepLROptions extends SchedulerOptions {
  * Multiplies each group's lr by `gamma` every `stepSize` epochs.
  *
  * ```ts
- * new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
+ * new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 }); // ×0.1 at epochs 30, 60, 90 …
  * ```
  */
-export class StepLR extends LRScheduler {
+export class StepLR extends FactorScheduler {
   stepSize: number;
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
     super('StepLR', optimizer, options, [...BASE_KEYS, 'stepSize', 'gamma']);
-    this.stepSize = intOption(this.op, 'stepSize', options.stepSize, 1);
-    this.gamma = numberOption(this.op, 'gamma', options.gamma, 0.1);
+    const o: Partial<StepLROptions> = options ?? {};
+    this.stepSize = intOption(this.op, 'stepSize', o.stepSize, 1);
+    this.gamma = numberOption(this.op, 'gamma', o.gamma, 0.1);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
-    return this.groups().map((g) => (e === 0 || e % this.stepSize !== 0 ? g.lr : g.lr * this.gamma));
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
+    return e === 0 || e % this.stepSize !== 0 ? lr : lr * this.gamma;
   }
 
-  private multiplier(): number {
-    return this.gamma ** Math.floor(this.lastEpoch / this.stepSize);
-  }
-
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.multiplier());
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.multiplier();
+  protected multiplier(e: number): number {
+    return this.gamma ** Math.floor(e / this.stepSize);
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -200,41 +198,35 @@ export interface MultiStepLROptions extends SchedulerOptions {
  * Multiplies each group's lr by `gamma` at each milestone epoch.
  *
  * ```ts
- * new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 });
+ * new optim.lrScheduler.MultiStepLR(opt, { milestones: [30, 80], gamma: 0.1 }); // ×0.1 from epoch 30, ×0.01 from 80
  * ```
  */
-export class MultiStepLR extends LRScheduler {
+export class MultiStepLR extends FactorScheduler {
   /** The milestones, sorted (with repeats). */
   milestones: number[];
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
     super('MultiStepLR', optimizer, options, [...BASE_KEYS, 'milestones', 'gamma']);
-    const m: unknown = options.milestones;
+    const o: Partial<MultiStepLROptions> = options ?? {};
+    const m: unknown = o.milestones;
     if (!Array.isArray(m) || m.some((x) => !Number.isInteger(x) || (x as number) < 0)) {
       throw new ValueError(`milestones must be an array of non-negative integer epochs, got ${fmtValue(m)}`, { op: this.op });
     }
     this.milestones = [...(m as number[])].sort((a, b) => a - b);
-    this.gamma = numberOption(this.op, 'gamma', options.gamma, 0.1);
+    this.gamma = numberOption(this.op, 'gamma', o.gamma, 0.1);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const count = this.milestones.filter((m) => m === this.lastEpoch).length;
-    return this.groups().map((g) => (count === 0 ? g.lr : g.lr * this.gamma ** count));
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
+    const count = this.milestones.filter((m) => m === e).length;
+    return count === 0 ? lr : lr * this.gamma ** count;
   }
 
-  private multiplier(): number {
+  protected multiplier(e: number): number {
     // NOTE: PyTorch's bisect_right: milestones at or before the epoch count.
-    return this.gamma ** this.milestones.filter((m) => m <= this.lastEpoch).length;
-  }
-
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.multiplier());
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.multiplier();
+    return this.gamma ** this.milestones.filter((m) => m <= e).length;
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -254,41 +246,32 @@ export interface ConstantLROptions extends SchedulerOptions {
  * Multiplies each group's lr by `factor` until epoch `totalIters`.
  *
  * ```ts
- * new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 });
+ * new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 4 }); // ×0.5 for epochs 0–3, then the base lr
  * ```
  */
-export class ConstantLR extends LRScheduler {
+export class ConstantLR extends FactorScheduler {
   factor: number;
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {
     super('ConstantLR', optimizer, options, [...BASE_KEYS, 'factor', 'totalIters']);
+    const o: ConstantLROptions = options ?? {};
     // NOTE: stricter than PyTorch, which accepts 0 and then divides by it at totalIters (lr NaN).
-    this.factor = factorOption(this.op, 'factor', options.factor, 1 / 3, 0, 1, true);
-    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
+    this.factor = factorOption(this.op, 'factor', o.factor, 1 / 3, 0, 1, true);
+    this.totalIters = intOption(this.op, 'totalIters', o.totalIters, 1, 5);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
-    return this.groups().map((g) => {
-      if (e === 0) return g.lr * this.factor;
-      if (e !== this.totalIters) return g.lr;
-      // NOTE: PyTorch multiplies by 1/factor (not divides): the same rounding here.
-      return g.lr * (1.0 / this.factor);
-    });
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
+    if (e === 0) return lr * this.factor;
+    if (e !== this.totalIters) return lr;
+    // NOTE: PyTorch multiplies by 1/factor (not divides): the same rounding here.
+    return lr * (1.0 / this.factor);
   }
 
-  private multiplier(): number {
-    return this.factor + (this.lastEpoch >= this.totalIters ? 1 : 0) * (1 - this.factor);
-  }
-
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.multiplier());
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.multiplier();
+  protected multiplier(e: number): number {
+    return this.factor + (e >= this.totalIters ? 1 : 0) * (1 - this.factor);
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -311,45 +294,36 @@ export interface LinearLROptions extends SchedulerOptions {
  * over `totalIters` epochs: a warm-up, or a linear decay.
  *
  * ```ts
- * new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 }); // warm-up
+ * new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 10 }); // warm-up: ×0.1, ×0.19 … ×1 from epoch 10
  * ```
  */
-export class LinearLR extends LRScheduler {
+export class LinearLR extends FactorScheduler {
   startFactor: number;
   endFactor: number;
   totalIters: number;
 
   constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
     super('LinearLR', optimizer, options, [...BASE_KEYS, 'startFactor', 'endFactor', 'totalIters']);
+    const o: LinearLROptions = options ?? {};
     // NOTE: startFactor 0 is refused as in PyTorch 2.x (1.13 accepted it and divided by zero).
-    this.startFactor = factorOption(this.op, 'startFactor', options.startFactor, 1 / 3, 0, 1, true);
-    this.endFactor = factorOption(this.op, 'endFactor', options.endFactor, 1, 0, 1, false);
-    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
+    this.startFactor = factorOption(this.op, 'startFactor', o.startFactor, 1 / 3, 0, 1, true);
+    this.endFactor = factorOption(this.op, 'endFactor', o.endFactor, 1, 0, 1, false);
+    this.totalIters = intOption(this.op, 'totalIters', o.totalIters, 1, 5);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
     const { startFactor: s, endFactor: f, totalIters: t } = this;
-    return this.groups().map((g) => {
-      if (e === 0) return g.lr * s;
-      if (e > t) return g.lr;
-      // NOTE: PyTorch's chain ratio factor(e)/factor(e-1), written in its order of operations.
-      return g.lr * (1 + (f - s) / (t * s + (e - 1) * (f - s)));
-    });
+    if (e === 0) return lr * s;
+    if (e > t) return lr;
+    // NOTE: PyTorch's chain ratio factor(e)/factor(e-1), written in its order of operations.
+    return lr * (1 + (f - s) / (t * s + (e - 1) * (f - s)));
   }
 
-  private multiplier(): number {
+  protected multiplier(e: number): number {
     const { startFactor: s, endFactor: f, totalIters: t } = this;
-    return s + ((f - s) * Math.min(t, this.lastEpoch)) / t;
-  }
-
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.multiplier());
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.multiplier();
+    return s + ((f - s) * Math.min(t, e)) / t;
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -367,10 +341,10 @@ export interface ExponentialLROptions extends SchedulerOptions {
  * Multiplies each group's lr by `gamma` every epoch.
  *
  * ```ts
- * new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 });
+ * new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.95 }); // base·0.95^epoch
  * ```
  */
-export class ExponentialLR extends LRScheduler {
+export class ExponentialLR extends FactorScheduler {
   gamma: number;
 
   constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
@@ -379,16 +353,13 @@ export class ExponentialLR extends LRScheduler {
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    return this.groups().map((g) => (this.lastEpoch === 0 ? g.lr : g.lr * this.gamma));
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
+    return e === 0 ? lr : lr * this.gamma;
   }
 
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch);
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.gamma ** this.lastEpoch;
+  protected multiplier(e: number): number {
+    return this.gamma ** e;
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
@@ -408,38 +379,30 @@ export interface PolynomialLROptions extends SchedulerOptions {
  * Decays each group's lr to 0 over `totalIters` epochs as `(1 - e/T)^power`.
  *
  * ```ts
- * new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 0.9 });
+ * new optim.lrScheduler.PolynomialLR(opt, { totalIters: 100, power: 0.9 }); // base·(1 − epoch/100)^0.9, 0 from epoch 100
  * ```
  */
-export class PolynomialLR extends LRScheduler {
+export class PolynomialLR extends FactorScheduler {
   totalIters: number;
   power: number;
 
   constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {
     super('PolynomialLR', optimizer, options, [...BASE_KEYS, 'totalIters', 'power']);
-    this.totalIters = intOption(this.op, 'totalIters', options.totalIters, 1, 5);
-    this.power = numberOption(this.op, 'power', options.power, 1);
+    const o: PolynomialLROptions = options ?? {};
+    this.totalIters = intOption(this.op, 'totalIters', o.totalIters, 1, 5);
+    this.power = numberOption(this.op, 'power', o.power, 1);
     this.initialStep();
   }
 
-  protected computeLr(): number[] {
-    const e = this.lastEpoch;
+  /** @internal */
+  chainLr(_k: number, lr: number, e: number): number {
     const t = this.totalIters;
-    if (e === 0 || e > t) return this.groups().map((g) => g.lr);
-    const decay = ((1.0 - e / t) / (1.0 - (e - 1) / t)) ** this.power;
-    return this.groups().map((g) => g.lr * decay);
+    if (e === 0 || e > t) return lr;
+    return lr * ((1.0 - e / t) / (1.0 - (e - 1) / t)) ** this.power;
   }
 
-  private multiplier(): number {
-    return (1.0 - Math.min(this.totalIters, this.lastEpoch) / this.totalIters) ** this.power;
-  }
-
-  protected override closedFormLr(): number[] {
-    return this.baseLrs.map((b) => b * this.multiplier());
-  }
-
-  protected joinLr(k: number): number {
-    return this.groups()[k]!.lr * this.multiplier();
+  protected multiplier(e: number): number {
+    return (1.0 - Math.min(this.totalIters, e) / this.totalIters) ** this.power;
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {

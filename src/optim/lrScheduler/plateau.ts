@@ -57,6 +57,7 @@ const FIELDS: Readonly<Record<string, FieldKind>> = {
  * not improved for `patience` epochs.
  *
  * ```ts
+ * // halves the lrs once the validation loss has failed to improve for 4 epochs running
  * const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { factor: 0.5, patience: 3 });
  * for (let epoch = 0; epoch < 50; epoch++) { train(); sched.step(validate()); }
  * ```

@@ -7,7 +7,7 @@ import { ArgumentTypeError, ValueError } from '../../errors.js';
 import type { EpochScheduler } from './composite.js';
 import { ReduceLROnPlateau } from './plateau.js';
 import type { SchedulableGroup, SchedulableOptimizer } from './types.js';
-import { fmtValue, intOption } from './util.js';
+import { checkOptionKeys, fmtValue, intOption } from './util.js';
 
 /** A group for `preview`: its lr and whatever else the scheduler reads. */
 export interface PreviewGroup {
@@ -56,6 +56,8 @@ function copyGroup(g: object): SchedulableGroup {
  *   100,
  *   { optimizer: realOptimizer },
  * );
+ * lrs[0]; // [0.004, …]: every group starts at maxLr / 25; realOptimizer is unchanged
+ * lrs[29]; // [0.1, …]: the peak, at step 0.3 · 100 − 1
  * ```
  */
 export function preview(
@@ -71,6 +73,7 @@ export function preview(
     });
   }
   intOption(op, 'steps', steps, 1);
+  checkOptionKeys(op, options, ['optimizer', 'groups', 'metrics']);
   if (options.optimizer !== undefined && options.groups !== undefined) {
     throw new ValueError('give optimizer or groups, not both', { op });
   }

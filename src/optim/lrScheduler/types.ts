@@ -4,34 +4,23 @@
  * interface, not the `Optimizer` class, so `preview()` can drive a stand-in
  * and any optimizer-like object with `paramGroups` can be scheduled.
  */
-import type { ParamGroupHook, RemovableHandle } from '../types.js';
+import type { GroupExtras, ParamGroupHook, RemovableHandle } from '../types.js';
 
 export type { ParamGroupHook };
 
-/** One parameter group as a scheduler sees it: the keys it reads and writes. */
-export interface SchedulableGroup {
+/**
+ * One parameter group as a scheduler sees it: its lr, the momentum the
+ * cyclical schedulers cycle, and the keys schedulers read and write
+ * ({@link GroupExtras}: `initialLr`, OneCycleLR's `maxLr` … and `lrMult`, by
+ * which a single absolute lr given to a scheduler — `etaMin`, `maxLr`,
+ * `minLr` … — is multiplied for this group, so ratios between groups survive).
+ */
+export interface SchedulableGroup extends GroupExtras {
   lr: number;
-  name?: string;
-  /** The lr a schedule starts from; written by the first scheduler that meets the group. */
-  initialLr?: number;
-  /** Written by OneCycleLR. */
-  maxLr?: number;
-  /** Written by OneCycleLR. */
-  minLr?: number;
-  /** Written by OneCycleLR when it cycles momentum. */
-  maxMomentum?: number;
-  /** Written by OneCycleLR when it cycles momentum. */
-  baseMomentum?: number;
   /** SGD-style momentum, cycled by CyclicLR and OneCycleLR. */
   momentum?: number;
   /** Adam-style betas; CyclicLR and OneCycleLR cycle `betas[0]`. */
   betas?: readonly [number, number];
-  /**
-   * The group's learning-rate multiplier (from `optim.paramGroups` rules).
-   * A single absolute lr given to a scheduler (`etaMin`, `maxLr`, `minLr` …)
-   * is multiplied by it for this group, so ratios between groups survive.
-   */
-  lrMult?: number;
 }
 
 /** The optimizer side of a scheduler: kindling's `Optimizer` satisfies it. */

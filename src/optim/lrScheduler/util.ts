@@ -42,7 +42,10 @@ export function checkOptionKeys(op: string, options: unknown, known: readonly st
       const guess = nearest(key, known);
       throw new ArgumentTypeError(`unknown option '${key}'`, {
         op,
-        hint: guess !== undefined ? `did you mean '${guess}'?` : `${op} accepts ${known.join(', ')}`,
+        // NOTE: PyTorch's `verbose` (deprecated there since 2.2) is left out on purpose.
+        hint: key === 'verbose'
+          ? "PyTorch's verbose printing is not supported; log sched.getLastLr() after each step"
+          : guess !== undefined ? `did you mean '${guess}'?` : `${op} accepts ${known.join(', ')}`,
       });
     }
   }
@@ -98,7 +101,7 @@ export class PerGroupNumber {
   constructor(
     private readonly op: string,
     private readonly key: string,
-    private readonly spec: PerGroup<number>,
+    private readonly spec: PerGroup<number> | undefined,
     private readonly scale: boolean,
   ) {
     if (typeof spec === 'function') return;

@@ -198,6 +198,11 @@ describe('lrMult: absolute lrs scale with each group (issue 6)', () => {
     expect(cyc.every((r) => Math.abs(r[1]! / r[0]! - 0.1) < 1e-12)).toBe(true);
     const plat = S.preview((o) => new S.ReduceLROnPlateau(o, { factor: 0.5, patience: 0, minLr: 0.25 }), 6, { groups: groups(), metrics: [1, 1, 1, 1, 1] });
     expect(plat[5]).toEqual([0.25, 0.025]);
+    const sgdr = S.preview((o) => new S.CosineAnnealingWarmRestarts(o, { t0: 4, etaMin: 0.2 }), 9, { groups: groups() });
+    expect(sgdr.every((r) => Math.abs(r[1]! / r[0]! - 0.1) < 1e-12)).toBe(true);
+    expectTable([sgdr[2]!], [[0.6, 0.06]], 'halfway down the first period', 1e-12);
+    const sgdrPlain = S.preview((o) => new S.CosineAnnealingWarmRestarts(o, { t0: 4, etaMin: 0.05, scaleByLrMult: false }), 3, { groups: groups() });
+    expectTable([sgdrPlain[2]!], [[0.525, 0.075]], 'scaleByLrMult false');
   });
 });
 
@@ -268,6 +273,19 @@ describe('stateDict / loadStateDict', () => {
     expect(s.stateDict()).toEqual(good);
   });
 
+  it('SequentialLR refuses a state with another number of milestones, changing nothing', () => {
+    const make = (): S.SequentialLR => {
+      const o = sgd([0.1]);
+      return new S.SequentialLR(o, { schedulers: [new S.ConstantLR(o), new S.ExponentialLR(o, { gamma: 0.5 })], milestones: [3] });
+    };
+    const s = make();
+    const good = s.stateDict();
+    const bad = { ...good, milestones: [3, 5] };
+    expect(() => s.loadStateDict(bad)).toThrow(StateDictError);
+    expect(() => s.loadStateDict(bad)).toThrow(/SequentialLR.loadStateDict: the state has 2 milestones, but this SequentialLR runs 2 schedulers \(it needs 1\)/);
+    expect(s.stateDict()).toEqual(good);
+  });
+
   it('ReduceLROnPlateau: best = Infinity survives JSON (null loads as the worst value)', () => {
     const opt = sgd([0.1]);
     const s = new S.ReduceLROnPlateau(opt, { mode: 'max' });
@@ -275,6 +293,23 @@ describe('stateDict / loadStateDict', () => {
     expect(sd['best']).toBeNull();
     s.loadStateDict(sd);
     expect(s.best).toBe(-Infinity);
+  });
+});
+
+describe('ChainedScheduler', () => {
+  it('is also made as every scheduler is, (optimizer, { schedulers }), with the same values', () => {
+    const c = loadCases().find((x) => x.name === 'ChainedScheduler-warmup-exp')!;
+    const opt = makeOptimizer('sgd');
+    const sched = new S.ChainedScheduler(opt, {
+      schedulers: [new S.LinearLR(opt, { startFactor: 0.2, totalIters: 15 }), new S.ExponentialLR(opt, { gamma: 0.98 })],
+    });
+    const lrs = [opt.paramGroups.map((g) => g.lr)];
+    for (let t = 0; t < c.steps; t++) {
+      opt.step();
+      sched.step();
+      lrs.push(opt.paramGroups.map((g) => g.lr));
+    }
+    expectTable(lrs, c.lr, 'ChainedScheduler(optimizer, { schedulers })');
   });
 });
 
@@ -304,6 +339,7 @@ describe('preview', () => {
     { call: () => S.preview((o) => new S.StepLR(o, { stepSize: 1 }), 0), match: /preview: steps must be a positive integer, got 0/ },
     { call: () => S.preview((_o) => new S.StepLR(sgd([0.1]), { stepSize: 1 }), 3), match: /preview: makeScheduler must build the scheduler on the optimizer it is given/ },
     { call: () => S.preview((o) => new S.StepLR(o, { stepSize: 1 }), 3, { groups: [{ lr: 'x' }] as never }), match: /preview: groups must be objects with a numeric lr/ },
+    { call: () => S.preview((o) => new S.StepLR(o, { stepSize: 1 }), 3, { metric: [1] } as never), match: /preview: unknown option 'metric' \(did you mean 'metrics'\?\)/ },
   ])('refuses bad input: $match', ({ call, match }) => {
     expect(call).toThrow(match);
   });
@@ -357,6 +393,21 @@ describe('bad options', () => {
     { call: () => { const o = opt(); return new S.SequentialLR(o, { schedulers: [new S.ReduceLROnPlateau(o) as never], milestones: [] }); }, error: ValueError, match: /SequentialLR: does not support ReduceLROnPlateau \(at index 0\): its step needs a metric/ },
     { call: () => new S.ChainedScheduler([new S.StepLR(opt(), { stepSize: 1 }), new S.StepLR(opt(), { stepSize: 1 })]), error: ValueError, match: /ChainedScheduler: expects all schedulers to belong to the same optimizer, but got schedulers at index 0 and 1 to be different/ },
     { call: () => new S.ChainedScheduler([{} as never]), error: ArgumentTypeError, match: /ChainedScheduler: schedulers\[0\] is not a learning-rate scheduler/ },
+    { call: () => new S.ChainedScheduler(opt(), { schedulers: [new S.StepLR(opt(), { stepSize: 1 })] }), error: ValueError, match: /ChainedScheduler: expects all schedulers to belong to the same optimizer, but the scheduler at index 0 has a different one than the optimizer passed in/ },
+    { call: () => new S.ChainedScheduler(opt(), { scheduler: [] } as never), error: ArgumentTypeError, match: /ChainedScheduler: unknown option 'scheduler' \(did you mean 'schedulers'\?\)/ },
+    { call: () => new S.ChainedScheduler(3 as never, { schedulers: [] }), error: ArgumentTypeError, match: /ChainedScheduler: number is not an Optimizer/ },
+    { call: () => new S.StepLR(opt(), { stepSize: 1, verbose: true } as never), error: ArgumentTypeError, match: /StepLR: unknown option 'verbose' \(PyTorch's verbose printing is not supported; log sched.getLastLr\(\) after each step\)/ },
+    // Options left out altogether (plain JavaScript): the missing option is named, not a TypeError.
+    { call: () => new (S.StepLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /StepLR: stepSize must be a positive integer, got undefined/ },
+    { call: () => new (S.MultiStepLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /MultiStepLR: milestones must be an array of non-negative integer epochs, got undefined/ },
+    { call: () => new (S.ExponentialLR as new (o: unknown) => unknown)(opt()), error: ArgumentTypeError, match: /ExponentialLR: gamma must be a number, got undefined/ },
+    { call: () => new (S.LambdaLR as new (o: unknown) => unknown)(opt()), error: ArgumentTypeError, match: /LambdaLR: lrLambda must be a function/ },
+    { call: () => new (S.CosineAnnealingLR as new (o: unknown) => unknown)(opt()), error: ArgumentTypeError, match: /CosineAnnealingLR: tMax must be a number, got undefined/ },
+    { call: () => new (S.CosineAnnealingWarmRestarts as new (o: unknown) => unknown)(opt()), error: ValueError, match: /CosineAnnealingWarmRestarts: t0 must be a positive integer, got undefined/ },
+    { call: () => new (S.CyclicLR as new (o: unknown) => unknown)(opt()), error: ArgumentTypeError, match: /CyclicLR: baseLr must be a number, an array with one number per group, or a function \(group, index\) => number, got undefined/ },
+    { call: () => new (S.OneCycleLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /OneCycleLR: You must define either totalSteps OR \(epochs AND stepsPerEpoch\)/ },
+    { call: () => new (S.SequentialLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /SequentialLR: expects at least one scheduler, got undefined/ },
+    { call: () => new S.CyclicLR(opt(), null as never), error: ArgumentTypeError, match: /CyclicLR: options must be an object such as \{ lastEpoch: … \}, got null/ },
   ])('$match', ({ call, error, match }) => {
     expect(call).toThrow(error);
     expect(call).toThrow(match);

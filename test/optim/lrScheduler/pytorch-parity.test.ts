@@ -5,7 +5,8 @@
  * steps (fixtures from scripts/fixtures/sched.py).
  */
 import { describe, expect, it } from 'vitest';
-import { build, expectTable, loadCases, makeOptimizer, momentumOf, stepOnce } from './cases.js';
+import { loadFixture } from '../../helpers.js';
+import { build, camel, expectTable, loadCases, makeOptimizer, momentumOf, S, stepOnce } from './cases.js';
 
 const cases = loadCases();
 
@@ -34,5 +35,35 @@ describe('lrScheduler matches PyTorch 1.13', () => {
     }
     expectTable(lrs, c.lr, `${c.name} lr`);
     if (c.momentum !== undefined) expectTable(moms, c.momentum, `${c.name} momentum`);
+  });
+});
+
+describe('option names are PyTorch\'s, in camelCase', () => {
+  // Each scheduler's constructor parameters as PyTorch 1.13 declares them (inspect.signature).
+  const signatures = loadFixture<Record<string, string[]>>('sched_signatures');
+  const ctors = S as unknown as Record<string, new (o: unknown, options: Record<string, unknown>) => unknown>;
+
+  it.each(Object.entries(signatures))('%s accepts every PyTorch option', (name, params) => {
+    // NOTE: the optimizer is the first argument (ChainedScheduler's schedulers go in
+    // the options in that form); verbose is left out on purpose (deprecated in PyTorch).
+    const keys = params.filter((p) => p !== 'optimizer' && p !== 'verbose').map(camel);
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      // The key is checked before any value: the only acceptable failure is a value error, never 'unknown option'.
+      let message = '';
+      try {
+        new ctors[name]!(makeOptimizer('sgd'), { [key]: undefined });
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message, `${name}: ${key}`).not.toMatch(/unknown option/);
+    }
+    let unknown = '';
+    try {
+      new ctors[name]!(makeOptimizer('sgd'), { notAnOption: 1 });
+    } catch (e) {
+      unknown = (e as Error).message;
+    }
+    expect(unknown).toMatch(new RegExp(`^${name}: unknown option 'notAnOption'`));
   });
 });
