@@ -45,9 +45,9 @@ export interface ParamGroupsOptions<H> {
   /** `true`: unselected parameters and empty rules are errors; `false`: both are only reported/warned. Default `{ unselected: false, emptyRules: true }`. */
   readonly strict?: boolean | StrictOptions;
   /**
-   * Frozen parameters (`requiresGrad` false): `'exclude'` (default) leaves them out, reported; `'include'`
-   * groups them like the others (for plans and `describeGroups`: kindling optimizers refuse frozen parameters,
-   * so to keep parameters in the optimizer while frozen, build the groups first and then `optim.freeze`).
+   * Frozen parameters (`requiresGrad` false): `'exclude'` (default) leaves them out, reported in `report.frozen`;
+   * `'include'` groups them like the others, so the optimizer holds them from the start: its steps skip them
+   * (they get no grad) until they are unfrozen, with no change to the optimizer or its schedulers.
    */
   readonly frozen?: 'exclude' | 'include';
   /** `'values'` (default): merge parameters with equal final values; `'none'`: one group per parameter. */
@@ -80,6 +80,11 @@ export interface GroupsReport {
   readonly emptyRules: readonly { readonly rule: string; readonly nearest: readonly string[] }[];
   /** Parameters that several rules changed, and what each contributed. */
   readonly overlaps: readonly { readonly rules: readonly string[]; readonly params: readonly string[]; readonly contributions: Readonly<Record<string, string>> }[];
+  /**
+   * For each rule with `layerDecay`: the block stack(s) the depths were counted along (dotted paths, `''`
+   * for the model itself; found by the inference or named by `blocks`), how many blocks, and the deepest depth `D`.
+   */
+  readonly layerDecay: readonly { readonly rule: string; readonly blocks: readonly string[]; readonly numBlocks: number; readonly maxDepth: number }[];
   /** A later absolute value that replaced what an earlier rule set. */
   readonly overridden: readonly { readonly key: string; readonly rule: string; readonly replaced: readonly string[]; readonly params: readonly string[] }[];
   readonly warnings: readonly string[];
@@ -408,13 +413,20 @@ function evaluate(
       "add a rule for them, or a last catch-all rule such as { name: 'rest', select: '**' }",
     );
   }
+  const groupName = options.defaultGroup ?? 'default';
+  const clash = rules.find((r) => r.name === groupName);
+  if (clash !== undefined && unselected.length > 0) {
+    problems.push(
+      `rule ${clash.index} is named ${q(groupName)}, the name of the group of the parameters no rule selected (${listNames(unselected, 3)}); ` +
+      'rename the rule, or give that group another name with options.defaultGroup',
+    );
+  }
   if (problems.length > 0) throw new ParamGroupRulesError(op, problems);
   if (evals.length === 0) {
     warnings.push(`the model has no ${includeFrozen ? '' : 'trainable '}parameter, so there are no groups${frozen.length ? ` (${frozen.length} frozen: ${listNames(frozen.map((e) => e.name))})` : ''}`);
   }
 
   // Merge into groups, in order of first parameter.
-  const groupName = options.defaultGroup ?? 'default';
   const byKey = new Map<string, Evaluated[]>();
   evals.forEach((ev, i) => {
     const values = [...ev.traces].map(([k, t]) => [k, t.value]).sort(([a], [b]) => ((a as string) < (b as string) ? -1 : 1));
@@ -468,6 +480,7 @@ function evaluate(
     tied,
     emptyRules,
     overlaps: [...overlaps.values()],
+    layerDecay: rules.flatMap((r) => (r.layerDecay ? [{ rule: r.name, blocks: r.layerDecay.depths.stacks, numBlocks: r.layerDecay.depths.numBlocks, maxDepth: r.layerDecay.depths.maxDepth }] : [])),
     overridden: [...overrides.values()].map((o) => ({ key: o.key, rule: o.rule, replaced: [...o.replaced], params: o.params })),
     warnings,
   };

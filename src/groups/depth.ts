@@ -12,34 +12,57 @@ export interface Depths {
   readonly depth: Map<ParamEntry, number>;
   readonly maxDepth: number;
   readonly numBlocks: number;
-  /** Where the blocks were found, for explanations: `blocks (12 blocks)`. */
-  readonly blocksLabel: string;
+  /** The dotted paths of the block stack(s), found or named (`''` is the model itself); empty with only a depth function. */
+  readonly stacks: readonly string[];
 }
 
 const isListLike = (names: string[]): boolean => names.length > 0 && names.every((n, i) => n === String(i));
 
+/** The modules that hold at least one parameter of the model, themselves or below them. */
+function paramHolders(index: ModelIndex): Set<ModuleLike> {
+  const out = new Set<ModuleLike>();
+  for (const e of index.params) for (const s of e.sites) for (const m of s.ancestors) out.add(m);
+  return out;
+}
+
 /** The children of `m` that hold at least one parameter of the model, in order. */
-function paramChildren(m: ModuleLike, index: ModelIndex): ModuleLike[] {
+function paramChildren(m: ModuleLike, holders: ReadonlySet<ModuleLike>): ModuleLike[] {
   const out: ModuleLike[] = [];
   for (const [, child] of m.namedChildren()) {
-    if (out.includes(child)) continue;
-    if (index.params.some((e) => e.sites.some((s) => s.ancestors.includes(child)))) out.push(child);
+    if (!out.includes(child) && holders.has(child)) out.push(child);
   }
   return out;
 }
 
 /**
- * The block stack: the list-like container (children named 0, 1, …: a
- * `ModuleList` or `Sequential`) with the most children that hold parameters;
- * ties go to the first in model order.
+ * The block stack. Candidates are the list-like containers (children named
+ * 0, 1, …: a `ModuleList` or `Sequential`) with at least two children that
+ * hold parameters. Those whose children are all of one class (a stack of
+ * identical blocks) are preferred; of those, the outermost (not inside
+ * another candidate); of those, the one with the most children, the first in
+ * model order on a tie.
  */
-function findBlocks(index: ModelIndex): { module: ModuleLike; path: string } | undefined {
-  let best: { module: ModuleLike; path: string; n: number } | undefined;
+function findBlocks(index: ModelIndex, holders: ReadonlySet<ModuleLike>): { module: ModuleLike; path: string } | undefined {
+  type Candidate = { module: ModuleLike; path: string; n: number; uniform: boolean };
+  let candidates: Candidate[] = [];
   for (const { module, paths } of index.modules) {
     const names = [...module.namedChildren()].map(([n]) => n);
     if (!isListLike(names)) continue;
-    const n = paramChildren(module, index).length;
-    if (n >= 2 && (best === undefined || n > best.n)) best = { module, path: paths[0]!, n };
+    const children = paramChildren(module, holders);
+    const uniform = children.every((c) => Object.getPrototypeOf(c) === Object.getPrototypeOf(children[0]));
+    if (children.length >= 2) candidates.push({ module, path: paths[0]!, n: children.length, uniform });
+  }
+  // NOTE: a model that is itself a Sequential of [embedding, blocks, head] is
+  // not the stack (its children differ); the ModuleList of blocks inside it is.
+  if (candidates.some((c) => c.uniform)) candidates = candidates.filter((c) => c.uniform);
+  // NOTE: an MLP `Sequential` inside each block can have more children than
+  // the stack itself; the stack is the container the others sit in.
+  const inside = (c: Candidate): boolean =>
+    candidates.some((o) => o !== c && index.byModule.get(c.module)!.paths.some((p) => o.path === '' || p.startsWith(`${o.path}.`)));
+  let best: Candidate | undefined;
+  for (const c of candidates) {
+    if (inside(c)) continue;
+    if (best === undefined || c.n > best.n) best = c;
   }
   return best;
 }
@@ -52,6 +75,7 @@ function findBlocks(index: ModelIndex): { module: ModuleLike; path: string } | u
  */
 export function inferDepths(index: ModelIndex, spec: LayerDecay, where: string, problems: string[]): Depths | undefined {
   const stacks: { module: ModuleLike; path: string }[] = [];
+  const holders = paramHolders(index);
   if (spec.blocks !== undefined) {
     const list = Array.isArray(spec.blocks) ? spec.blocks : [spec.blocks];
     for (const b of list as unknown[]) {
@@ -70,11 +94,11 @@ export function inferDepths(index: ModelIndex, spec: LayerDecay, where: string, 
       }
     }
   } else {
-    const found = findBlocks(index);
+    const found = findBlocks(index, holders);
     if (found) stacks.push(found);
   }
 
-  const blocks: ModuleLike[] = stacks.flatMap((s) => paramChildren(s.module, index));
+  const blocks: ModuleLike[] = stacks.flatMap((s) => paramChildren(s.module, holders));
   const depth = new Map<ParamEntry, number>();
   let firstBlockIndex = Infinity;
   for (const e of index.params) {
@@ -128,8 +152,7 @@ export function inferDepths(index: ModelIndex, spec: LayerDecay, where: string, 
     }
     maxDepth = spec.maxDepth;
   }
-  const blocksLabel = stacks.length > 0 ? `${stacks.map((s) => s.path || '(model)').join(', ')} (${L} blocks)` : 'depth function';
-  return { depth, maxDepth, numBlocks: L, blocksLabel };
+  return { depth, maxDepth, numBlocks: L, stacks: stacks.map((s) => s.path) };
 }
 
 /** The layer-decay factor of depth `d`: `max(floor, rate^(D − d))`. */

@@ -6,6 +6,7 @@
 import { ArgumentTypeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeValue } from './model-index.js';
+import { MultiOptimizer } from './multi-optimizer.js';
 import { planOf, recordOf, type ParamRecord, type ValueTrace } from './registry.js';
 import { fmtNum, fmtValue, q } from './util.js';
 
@@ -16,6 +17,8 @@ export interface DescribedGroup {
   readonly numel: number;
   /** Every hyperparameter of the group (keys sorted). */
   readonly values: Readonly<Record<string, unknown>>;
+  /** The optimizer the group is routed to (groups of a `MultiOptimizer`, or specs whose rules route them). */
+  readonly optimizer?: string;
 }
 
 /** One value of one parameter, and why it is what it is. */
@@ -38,7 +41,7 @@ export interface DescribedParam {
 /** Keys of a group that are not hyperparameters. */
 const NON_HYPER = new Set(['params', 'name', 'paramNames', 'optimizer']);
 
-type GroupLike = { params?: unknown; name?: unknown; paramNames?: unknown } & Record<string, unknown>;
+type GroupLike = { params?: unknown; name?: unknown; paramNames?: unknown; optimizer?: unknown } & Record<string, unknown>;
 
 /** The explanation `describeGroups` returns: data plus three renderings. */
 export class GroupsDescription {
@@ -57,12 +60,23 @@ export class GroupsDescription {
     return JSON.stringify(this.toJSON(), null, 2);
   }
 
-  /** The terminal table (also `String(description)`). */
+  /**
+   * The terminal table (also `String(description)`): one row per group with
+   * the values that differ between groups (those the same in every group are
+   * listed once below it), then one line per parameter with each value and
+   * the rule that set it.
+   */
   table(): string {
-    const keys = valueKeys(this.groups);
-    const head = ['group', 'params', 'elements', ...keys];
-    const rows = this.groups.map((g) => [g.name, String(g.params.length), g.numel.toLocaleString('en-US'), ...keys.map((k) => (k in g.values ? fmtValue(g.values[k]) : '-'))]);
-    const out = [alignRows([head, ...rows]).join('\n'), ''];
+    const { keys, same } = splitKeys(this.groups);
+    const routed = this.groups.some((g) => g.optimizer !== undefined);
+    const head = ['group', 'params', 'elements', ...(routed ? ['optimizer'] : []), ...keys];
+    const rows = this.groups.map((g) => [
+      g.name, String(g.params.length), g.numel.toLocaleString('en-US'), ...(routed ? [g.optimizer ?? '-'] : []),
+      ...keys.map((k) => (k in g.values ? fmtValue(g.values[k]) : '-')),
+    ]);
+    const out = [alignRows([head, ...rows]).join('\n')];
+    if (same.length > 0) out.push(`every group: ${same.map(([k, v]) => `${k} ${fmtValue(v)}`).join(', ')}`);
+    out.push('');
     const w = Math.max(...this.params.map((p) => p.name.length + (p.frozen ? 9 : 0)), 9);
     for (const p of this.params) {
       const label = (p.frozen ? `${p.name} (frozen)` : p.name).padEnd(w);
@@ -72,14 +86,17 @@ export class GroupsDescription {
     return out.join('\n');
   }
 
-  /** Two Markdown tables: the groups, then the parameters with the reason for each value. */
+  /** Two Markdown tables: the groups (as in {@link table}), then the parameters with the reason for each value. */
   markdown(): string {
-    const keys = valueKeys(this.groups);
+    const { keys, same } = splitKeys(this.groups);
+    const routed = this.groups.some((g) => g.optimizer !== undefined);
     const esc = (s: string): string => s.replace(/\|/g, '\\|');
+    const cols = [...(routed ? ['optimizer'] : []), ...keys];
     const lines = [
-      `| group | params | elements | ${keys.join(' | ')} |`,
-      `|---|---:|---:|${keys.map(() => '---|').join('')}`,
-      ...this.groups.map((g) => `| ${esc(g.name)} | ${g.params.length} | ${g.numel} | ${keys.map((k) => (k in g.values ? esc(fmtValue(g.values[k])) : '-')).join(' | ')} |`),
+      `| ${['group', 'params', 'elements', ...cols].join(' | ')} |`,
+      `|---|---:|---:|${cols.map(() => '---|').join('')}`,
+      ...this.groups.map((g) => `| ${[esc(g.name), g.params.length, g.numel, ...(routed ? [esc(g.optimizer ?? '-')] : []), ...keys.map((k) => (k in g.values ? esc(fmtValue(g.values[k])) : '-'))].join(' | ')} |`),
+      ...(same.length > 0 ? ['', `Every group: ${same.map(([k, v]) => `${k} ${esc(fmtValue(v))}`).join(', ')}.`] : []),
       '',
       '| parameter | group | values |',
       '|---|---|---|',
@@ -93,10 +110,22 @@ export class GroupsDescription {
   }
 }
 
-function valueKeys(groups: readonly DescribedGroup[]): string[] {
-  const keys = new Set<string>();
-  for (const g of groups) for (const k of Object.keys(g.values)) keys.add(k);
-  return [...keys].sort();
+/**
+ * The value keys, sorted, split into those that differ between groups (the
+ * table's columns) and those every group has with one value (listed once).
+ * With a single group every key is a column.
+ */
+function splitKeys(groups: readonly DescribedGroup[]): { keys: string[]; same: [string, unknown][] } {
+  const all = new Set<string>();
+  for (const g of groups) for (const k of Object.keys(g.values)) all.add(k);
+  const keys: string[] = [];
+  const same: [string, unknown][] = [];
+  for (const k of [...all].sort()) {
+    const first = groups[0]!.values[k];
+    if (groups.length > 1 && groups.every((g) => k in g.values && sameValue(g.values[k], first))) same.push([k, first]);
+    else keys.push(k);
+  }
+  return { keys, same };
 }
 
 function alignRows(rows: string[][]): string[] {
@@ -201,7 +230,8 @@ export function describeGroups(source: { readonly paramGroups: readonly object[]
         values: describeParamValues(rec, values),
       });
     }
-    outGroups.push({ name: gname, params: names, numel, values });
+    const optimizer = source instanceof MultiOptimizer ? source.optimizerOf(g) : typeof g.optimizer === 'string' ? g.optimizer : undefined;
+    outGroups.push({ name: gname, params: names, numel, values, ...(optimizer !== undefined ? { optimizer } : {}) });
   });
   return new GroupsDescription(outGroups, outParams);
 }

@@ -14,7 +14,11 @@ export type {
   AnyOptimizerOptions, BuiltinSelectorName, DepthInfo, GroupSpec, LayerDecay, ModuleClass, ModuleLike, Multipliers, NamedParam,
   NumericKeys, ParamSite, Rule, RuleBase, Selector, SelectorFn, SelectorObject, Spread, SpreadValue,
 } from './types.js';
-export { freeze, unfreeze, freezeTo, addGroup, setGroupValues, loadStateDictByName } from './living.js';
-export type { AddGroupSpec, FreezeOptions, FreezeTarget, LiveGroup, LoadByNameResult, OptimizerLike } from './living.js';
+export { freeze, unfreeze, freezeTo, addGroup, setGroupValues } from './living.js';
+export type { AddGroupSpec, FreezeOptions, FreezeTarget, HyperOf, LiveGroup, OptimizerLike } from './living.js';
+export { loadStateDictByName } from './resume.js';
+export { checkCoverage } from './coverage.js';
+export type { CoverageOptions, CoverageReport } from './coverage.js';
+export type { LoadByNameResult } from './resume.js';
 export { MultiOptimizer } from './multi-optimizer.js';
 export type { MultiOptimizerOptions, MultiOptimizerStateDict, OptimizerFactory } from './multi-optimizer.js';

@@ -1,15 +1,16 @@
 /**
  * Living with groups once the optimizer exists: freezing and unfreezing by
  * group, rule or module; adding a group derived from the rules or from
- * another group; loading a state dict by group and parameter name.
+ * another group; setting groups' values from new specs.
  */
-import { ArgumentTypeError, nearest, ParamGroupError, StateDictError } from '../errors.js';
+import { ArgumentTypeError, nearest, ParamGroupError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { buildGroups, type ParamGroupsOptions } from './build.js';
 import { describeValue, indexModel, isModuleLike } from './model-index.js';
 import { planOf, recordOf, type Plan } from './registry.js';
 import { compileSelection } from './select.js';
-import { optimizerSchema } from './validate.js';
+import { optimizerSchema, type HyperSchema } from './validate.js';
+import { MultiOptimizer } from './multi-optimizer.js';
 import type { ModuleLike, Multipliers, AnyOptimizerOptions, Selector } from './types.js';
 import { listNames, q } from './util.js';
 
@@ -57,11 +58,12 @@ function located(opt: OptimizerLike): Located[] {
   );
 }
 
-function groupName(g: LiveGroup, i: number): string {
+/** A group's name, or `group i`. */
+export function groupName(g: LiveGroup, i: number): string {
   return g.name ?? `group ${i}`;
 }
 
-function checkOptimizer(opt: unknown, op: string): asserts opt is OptimizerLike {
+export function checkOptimizer(opt: unknown, op: string): asserts opt is OptimizerLike {
   const groups = (opt as { paramGroups?: unknown } | null)?.paramGroups;
   if (typeof opt !== 'object' || opt === null || !Array.isArray(groups)) {
     throw new ArgumentTypeError(`expected an optimizer, got ${describeValue(opt)}`, { op });
@@ -119,6 +121,12 @@ function resolveTarget(opt: OptimizerLike, target: FreezeTarget, op: string): Lo
   throw new ArgumentTypeError(`cannot freeze ${describeValue(target)}: give a group or rule name, a RegExp, { group }, { rule } or a module`, { op });
 }
 
+/** The modules a freeze target names directly (itself, or in a list). */
+function modulesOf(target: FreezeTarget): ModuleLike[] {
+  if (Array.isArray(target)) return (target as readonly FreezeTarget[]).flatMap(modulesOf);
+  return isModuleLike(target) ? [target] : [];
+}
+
 function keepSet(hits: Located[], keep: FreezeOptions['keep'], op: string): Set<Tensor> {
   const out = new Set<Tensor>();
   if (keep === undefined) return out;
@@ -171,6 +179,18 @@ export function freeze(optimizer: OptimizerLike, target: FreezeTarget, options: 
 export function unfreeze(optimizer: OptimizerLike, target: FreezeTarget): string[] {
   const op = 'optim.unfreeze';
   checkOptimizer(optimizer, op);
+  // NOTE: a module's parameters that no group holds would stay untrained
+  // however often they are unfrozen (Lightning's "unfrozen modules in no optimizer").
+  const all = located(optimizer);
+  const held = new Set(all.map((l) => l.param));
+  const model = all.map((l) => recordOf(l.param)?.plan.model).find((m) => m !== undefined);
+  const outside = modulesOf(target).flatMap((m) => [...m.namedParameters()].filter(([, p]) => !held.has(p)).map(([n, p]) => model?.byParam.get(p)?.name ?? n));
+  if (outside.length > 0) {
+    throw new ParamGroupError(`${outside.length} parameter${outside.length > 1 ? 's' : ''} of the module given ${outside.length > 1 ? 'are' : 'is'} in no group of this optimizer (${listNames(outside.map(q))}), so unfreezing would not train ${outside.length > 1 ? 'them' : 'it'}`, {
+      op,
+      hint: 'add them to the optimizer with optim.addGroup(opt, { params: module, like | from }), which also unfreezes them',
+    });
+  }
   const hits = resolveTarget(optimizer, target, op);
   for (const l of hits) l.param.requiresGrad_(true);
   return hits.map((l) => l.name);
@@ -220,32 +240,88 @@ export type AddGroupSpec<H = AnyOptimizerOptions> = Partial<H> & Multipliers<H> 
   readonly unfreeze?: boolean;
 };
 
+/**
+ * The hyperparameters of an optimizer, from its `defaults` (`optim.SGD` → SGD's), so that `addGroup` types its
+ * keys; those of any kindling optimizer for a `MultiOptimizer` or an optimizer-like object without them.
+ */
+export type HyperOf<O> = O extends MultiOptimizer ? AnyOptimizerOptions
+  : O extends { readonly defaults: Readonly<Partial<infer H>> } ? (string extends keyof H ? AnyOptimizerOptions : H) : AnyOptimizerOptions;
+
 const ADD_KEYS = ['params', 'name', 'like', 'from', 'model', 'unfreeze'];
+/** Keys a scheduler writes on the groups it drives: they describe that group's schedule, so `like` does not copy them. */
+const SCHEDULE_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+
+interface Draft {
+  name: string;
+  params: Tensor[];
+  values: Record<string, unknown>;
+}
+
+/** The hyperparameters an optimizer takes (every optimizer's, for a MultiOptimizer); undefined when unknown. */
+function schemaOfOptimizer(optimizer: OptimizerLike): HyperSchema | undefined {
+  const parts = optimizer instanceof MultiOptimizer
+    ? Object.values(optimizer.optimizers).map((o) => optimizerSchema(o.constructor))
+    : [optimizerSchema(optimizer.constructor)];
+  if (parts.some((p) => p === undefined)) return undefined;
+  const keys = [...new Set(parts.flatMap((p) => p!.keys))];
+  return { keys, numeric: new Set(parts.flatMap((p) => [...p!.numeric])), kinds: Object.assign({}, ...parts.map((p) => p!.kinds)), source: parts.map((p) => p!.source).join(', ') };
+}
+
+/** Checks the keys of an `addGroup` spec (for plain JavaScript; TypeScript checks them at compile time). */
+function checkAddKeys(s: Record<string, unknown>, schema: HyperSchema | undefined, problems: string[]): { own: Record<string, unknown>; mults: [string, number][] } {
+  const own: Record<string, unknown> = {};
+  const mults: [string, number][] = [];
+  for (const [k, v] of Object.entries(s)) {
+    if (ADD_KEYS.includes(k) || v === undefined) continue;
+    const base = k.endsWith('Mult') ? k.slice(0, -4) : undefined;
+    if (base !== undefined && (schema === undefined || schema.numeric.has(base))) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`${k} must be a finite number ≥ 0, got ${describeValue(v)}`);
+      else mults.push([base, v]);
+      continue;
+    }
+    if (schema === undefined || schema.keys.includes(k)) {
+      own[k] = v;
+      continue;
+    }
+    const valid = [...ADD_KEYS, ...schema.keys, ...[...schema.numeric].map((n) => `${n}Mult`)];
+    const hint = nearest(k, valid);
+    problems.push(
+      `unknown key ${q(k)}` + (base !== undefined && schema.keys.includes(base) ? ` (${base} is not numeric, so it has no multiplier)` : hint ? ` (did you mean ${q(hint)}?)` : '') +
+      `; addGroup takes ${ADD_KEYS.join(', ')}, the hyperparameters of ${schema.source}, and <numeric hyperparameter>Mult`,
+    );
+  }
+  if (s.name !== undefined && (typeof s.name !== 'string' || s.name === '')) problems.push(`name must be a non-empty string, got ${describeValue(s.name)}`);
+  if (s.unfreeze !== undefined && typeof s.unfreeze !== 'boolean') problems.push(`unfreeze must be true or false, got ${describeValue(s.unfreeze)}`);
+  return { own, mults };
+}
 
 /**
  * Adds parameters to a live optimizer as new group(s), with values derived
  * from the rules (`from: specs`) or from another group (`like: 'head'`), plus
  * this spec's own values and multipliers. Everything is checked before the
- * optimizer changes; returns the names of the groups added.
+ * optimizer changes; returns the names of the groups added. With a
+ * `MultiOptimizer`, a group goes to the optimizer of its `like` group, or
+ * where its rules route it.
  *
  * ```ts
  * optim.addGroup(opt, { params: model.backbone, like: 'head', lrMult: 0.1, name: 'backbone' });
  * optim.addGroup(opt, { params: model.newHead, from: specs });
  * ```
  */
-export function addGroup<H extends object = AnyOptimizerOptions>(optimizer: OptimizerLike, spec: AddGroupSpec<H>): string[] {
+export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSpec<HyperOf<O>>): string[] {
   const op = 'optim.addGroup';
   checkOptimizer(optimizer, op);
   if (typeof spec !== 'object' || spec === null) throw new ArgumentTypeError(`expected a group to add { params, like | from, … }, got ${describeValue(spec)}`, { op });
   const s = spec as Record<string, unknown>;
+  const multi = optimizer instanceof MultiOptimizer ? optimizer : undefined;
   const existing = located(optimizer);
   const where = new Map(existing.map((l) => [l.param, l]));
   const someRecord = existing.map((l) => recordOf(l.param)).find((r) => r !== undefined);
-  const fromPlan = s.from !== undefined ? planOf(s.from as object) : undefined;
-  if (s.from !== undefined && fromPlan === undefined) {
-    throw new ArgumentTypeError('from must be what optim.paramGroups returned (its rules are re-applied)', { op });
-  }
+  const fromPlan = s.from !== undefined && typeof s.from === 'object' && s.from !== null ? planOf(s.from) : undefined;
   if (s.from !== undefined && s.like !== undefined) throw new ArgumentTypeError('give like or from, not both', { op });
+  if (s.from !== undefined && fromPlan === undefined) {
+    throw new ArgumentTypeError(`from must be what optim.paramGroups returned (its rules are re-applied), got ${describeValue(s.from)}`, { op });
+  }
   const model = (s.model as ModuleLike | undefined) ?? fromPlan?.model.root ?? someRecord?.plan.model.root;
   if (model === undefined) throw new ArgumentTypeError('cannot name the new parameters: pass model', { op });
   const index = indexModel(model, op);
@@ -256,6 +332,7 @@ export function addGroup<H extends object = AnyOptimizerOptions>(optimizer: Opti
   else if (s.params !== null && typeof s.params === 'object' && Symbol.iterator in s.params) params = [...(s.params as Iterable<unknown>)] as Tensor[];
   else throw new ArgumentTypeError(`params must be a module or parameters of the model, got ${describeValue(s.params)}`, { op });
   const problems: string[] = [];
+  const { own, mults } = checkAddKeys(s, schemaOfOptimizer(optimizer), problems);
   if (params.length === 0) problems.push('params holds no parameter');
   for (const p of params) {
     if (!(p instanceof Tensor)) problems.push(`params holds ${describeValue(p)}, not a parameter`);
@@ -266,47 +343,20 @@ export function addGroup<H extends object = AnyOptimizerOptions>(optimizer: Opti
     }
   }
   if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
-  const adding = new Set(params);
 
-  // Values: from the rules, from another group, or only this spec's.
-  const own: Record<string, unknown> = {};
-  const mults: [string, number][] = [];
-  for (const [k, v] of Object.entries(s)) {
-    if (ADD_KEYS.includes(k) || v === undefined) continue;
-    if (k.endsWith('Mult') && k !== 'lrMult' && typeof v === 'number') mults.push([k.slice(0, -4), v]);
-    else if (k === 'lrMult' && typeof v === 'number') mults.push(['lr', v]);
-    else own[k] = v;
-  }
-  let drafts: { name: string; params: Tensor[]; values: Record<string, unknown> }[];
-  if (fromPlan !== undefined) {
-    // NOTE: the new parameters may still be frozen (they are unfrozen below), so frozen ones are grouped too.
-    const specs = buildGroups(model, fromPlan.rules, { ...(fromPlan.options as ParamGroupsOptions<unknown>), frozen: 'include', onWarning: false }, op);
-    drafts = specs
-      .map((g) => {
-        const { params: ps, name, ...values } = g as unknown as { params: [string, Tensor][]; name: string } & Record<string, unknown>;
-        return { name, params: ps.map(([, p]) => p).filter((p) => adding.has(p)), values };
-      })
-      .filter((d) => d.params.length > 0);
-  } else if (s.like !== undefined) {
-    const like = optimizer.paramGroups.findIndex((g, i) => groupName(g, i) === s.like);
-    if (like < 0) {
-      const names = optimizer.paramGroups.map(groupName);
-      const hint = typeof s.like === 'string' ? nearest(s.like, names) : undefined;
-      throw new ParamGroupError(`like: the optimizer has no group ${describeValue(s.like)}`, { op, hint: `${hint ? `did you mean ${q(hint)}? ` : ''}groups are ${listNames(names.map(q), 8)}` });
-    }
-    const { params: _p, paramNames: _n, name: likeName, initialLr, ...values } = optimizer.paramGroups[like] as LiveGroup & Record<string, unknown>;
-    // NOTE: under a scheduler the group's lr has already moved; start from the
-    // lr its schedule started from (initialLr), since the scheduler schedules
-    // the new group from its own start too, keeping the ratio between them.
-    if (typeof initialLr === 'number') values.lr = initialLr;
-    drafts = [{ name: `${likeName ?? `group ${like}`}+added`, params, values }];
-  } else {
-    drafts = [{ name: 'added', params, values: {} }];
-  }
+  let drafts: Draft[];
+  if (fromPlan !== undefined) drafts = draftsFromRules(fromPlan, model, new Set(params), multi !== undefined, op);
+  else if (s.like !== undefined) drafts = [draftLike(optimizer, s.like, params, op)];
+  else drafts = [{ name: 'added', params, values: {} }];
 
   // This spec's values on top.
   for (const d of drafts) {
+    const lr0 = d.values.lr;
     Object.assign(d.values, own);
+    // NOTE: an absolute lr keeps lrMult true to it: lrMult scales with the lr it was relative to.
+    if (own.lr !== undefined && typeof d.values.lrMult === 'number' && typeof lr0 === 'number' && lr0 > 0 && typeof own.lr === 'number') {
+      d.values.lrMult = d.values.lrMult * (own.lr / lr0);
+    } else if (own.lr !== undefined) delete d.values.lrMult;
     for (const [k, f] of mults) {
       const v = d.values[k];
       if (typeof v !== 'number') {
@@ -331,19 +381,81 @@ export function addGroup<H extends object = AnyOptimizerOptions>(optimizer: Opti
   const wasFrozen = params.filter((p) => !p.requiresGrad);
   if (s.unfreeze !== false) for (const p of wasFrozen) p.requiresGrad_(true);
   const before = optimizer.paramGroups.length;
+  const groupSpecs = drafts.map((d) => ({ ...d.values, params: d.params.map((p) => [index.byParam.get(p)!.name, p] as const), name: d.name }));
   try {
-    for (const d of drafts) {
-      const named = d.params.map((p) => [index.byParam.get(p)!.name, p] as const);
-      optimizer.addParamGroup({ ...d.values, params: named, name: d.name } as never);
-    }
+    // NOTE: with several groups, each is first tried on a fresh optimizer of
+    // the same kind, so that a group the optimizer would refuse is found
+    // before any is added (schedulers hear of each added group at once, and
+    // cannot forget one).
+    if (groupSpecs.length > 1) for (const g of groupSpecs) tryGroup(optimizer, g);
+    for (const g of groupSpecs) optimizer.addParamGroup(g as never);
   } catch (err) {
-    // NOTE: the groups added before the failing one have no state yet, so
-    // dropping them restores the optimizer exactly.
-    (optimizer.paramGroups as LiveGroup[]).splice(before);
+    // NOTE: after the trial runs only a scheduler refusing a later group gets
+    // here; the groups added before it have no state yet, so dropping them
+    // restores the optimizer (the scheduler then asks for a new scheduler).
+    if (multi !== undefined) multi.dropGroupsFrom(before);
+    else (optimizer.paramGroups as LiveGroup[]).splice(before);
     for (const p of wasFrozen) p.requiresGrad_(false);
     throw err;
   }
   return drafts.map((d) => d.name);
+}
+
+/** The groups the rules of `plan` give the parameters in `adding`, as if they had been there all along. */
+function draftsFromRules(plan: Plan, model: ModuleLike, adding: ReadonlySet<Tensor>, routed: boolean, op: string): Draft[] {
+  // NOTE: the new parameters may still be frozen (they are unfrozen on commit), so frozen ones are grouped too.
+  const specs = buildGroups(model, plan.rules, { ...(plan.options as ParamGroupsOptions<unknown>), frozen: 'include', onWarning: false }, op);
+  const drafts: Draft[] = [];
+  for (const g of specs) {
+    const { params: ps, name, ...values } = g as unknown as { params: [string, Tensor][]; name: string } & Record<string, unknown>;
+    const mine = ps.filter(([, p]) => adding.has(p));
+    if (mine.length === 0) continue;
+    if (values.optimizer !== undefined && !routed) {
+      throw new ParamGroupError(
+        `the rules route ${listNames(mine.map(([n]) => q(n)))} to optimizer ${q(String(values.optimizer))}, but this is a single optimizer`,
+        { op, hint: 'add them to the MultiOptimizer that holds that optimizer' },
+      );
+    }
+    drafts.push({ name, params: mine.map(([, p]) => p), values });
+  }
+  return drafts;
+}
+
+/** A group with the values of the group named `like` (and, in a MultiOptimizer, routed to its optimizer). */
+function draftLike(optimizer: OptimizerLike, like: unknown, params: Tensor[], op: string): Draft {
+  const at = optimizer.paramGroups.findIndex((g, i) => groupName(g, i) === like);
+  if (at < 0) {
+    const names = optimizer.paramGroups.map(groupName);
+    const hint = typeof like === 'string' ? nearest(like, names) : undefined;
+    throw new ParamGroupError(`like: the optimizer has no group ${describeValue(like)}`, { op, hint: `${hint ? `did you mean ${q(hint)}? ` : ''}groups are ${listNames(names.map(q), 8)}` });
+  }
+  const group = optimizer.paramGroups[at] as LiveGroup & Record<string, unknown>;
+  const values: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(group)) {
+    if (k === 'params' || k === 'paramNames' || k === 'name' || SCHEDULE_KEYS.includes(k)) continue;
+    values[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
+  }
+  // NOTE: under a scheduler the group's lr has already moved; start from the
+  // lr its schedule started from (initialLr), since the scheduler schedules
+  // the new group from its own start too, keeping the ratio between them.
+  if (typeof group.initialLr === 'number') values.lr = group.initialLr;
+  if (optimizer instanceof MultiOptimizer) values.optimizer = optimizer.optimizerOf(group);
+  return { name: `${group.name ?? `group ${at}`}+added`, params, values };
+}
+
+/** Throws what the optimizer would throw on adding this group, without adding it. */
+function tryGroup(optimizer: OptimizerLike, spec: Record<string, unknown>): void {
+  let target: object = optimizer;
+  let groupSpec = spec;
+  if (optimizer instanceof MultiOptimizer) {
+    const { optimizer: route, ...rest } = spec;
+    target = optimizer.optimizers[optimizer.routeOf(route, 'optim.addGroup')]!;
+    groupSpec = rest;
+  }
+  // Only kindling optimizers (those with a schema) are known to be made as `new C(groups, options)`.
+  if (optimizerSchema(target.constructor) === undefined) return;
+  const Ctor = target.constructor as new (params: unknown, options: unknown) => unknown;
+  new Ctor([groupSpec], (target as { defaults?: unknown }).defaults);
 }
 
 /**
@@ -393,91 +505,4 @@ export function setGroupValues(optimizer: OptimizerLike, specs: readonly Readonl
   if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
   for (const [g, v] of updates) Object.assign(g, v);
   return updates.map(([g]) => g.name ?? '');
-}
-
-/** What {@link loadStateDictByName} matched. */
-export interface LoadByNameResult {
-  /** Current groups with no saved counterpart (added since): they keep their values and start without state. */
-  readonly newGroups: readonly string[];
-  /** Saved groups with no current counterpart. */
-  readonly droppedGroups: readonly string[];
-  /** Current parameters the saved state does not know. */
-  readonly newParams: readonly string[];
-  /** Saved parameters the optimizer no longer has. */
-  readonly droppedParams: readonly string[];
-}
-
-interface SavedGroupLike {
-  params: number[];
-  paramNames?: string[];
-  name?: string;
-  [k: string]: unknown;
-}
-
-/**
- * Loads a state dict into an optimizer by group name and parameter name, so
- * that groups added (or removed) since it was saved do not break the resume:
- * each current group takes the values of the saved group with its name (or
- * the saved group its first parameter was in); each parameter takes its saved
- * state by name, wherever it was. Checked fully, then loaded through the
- * optimizer's own `loadStateDict` (so nothing changes on error).
- */
-export function loadStateDictByName(
-  optimizer: OptimizerLike & { loadStateDict(sd: never): void },
-  stateDict: { readonly state: Readonly<Record<number, unknown>>; readonly paramGroups: readonly SavedGroupLike[] },
-): LoadByNameResult {
-  const op = 'optim.loadStateDictByName';
-  checkOptimizer(optimizer, op);
-  if (typeof stateDict !== 'object' || stateDict === null || !Array.isArray(stateDict.paramGroups) || typeof stateDict.state !== 'object') {
-    throw new StateDictError(`expected a state dict { state, paramGroups } saved by optimizer.stateDict(), got ${describeValue(stateDict)}`, { op });
-  }
-  const saved = stateDict.paramGroups;
-  const savedPos = new Map<string, { id: number; group: number }>();
-  saved.forEach((g, gi) => {
-    const names: readonly string[] | undefined = g.paramNames;
-    if (names === undefined || !Array.isArray(names) || names.length !== g.params.length) {
-      throw new StateDictError(`saved group ${gi}${g.name ? ` (${q(g.name)})` : ''} has no parameter names; it can only be loaded by position (optimizer.loadStateDict)`, { op });
-    }
-    names.forEach((n, k) => savedPos.set(n, { id: g.params[k]!, group: gi }));
-  });
-  const newGroups: string[] = [];
-  const newParams: string[] = [];
-  const used = new Set<number>();
-  const seenNames = new Set<string>();
-  let next = 0;
-  const state: Record<number, unknown> = {};
-  const paramGroups = optimizer.paramGroups.map((g, gi) => {
-    if (g.paramNames === undefined && g.params.length > 0) {
-      throw new StateDictError(`group ${q(groupName(g, gi))} has no parameter names; build the optimizer from named parameters (optim.paramGroups does)`, { op });
-    }
-    const names = g.paramNames ?? [];
-    let match = g.name !== undefined ? saved.findIndex((s) => s.name === g.name) : -1;
-    if (match < 0 && names.length > 0) match = savedPos.get(names[0]!)?.group ?? -1;
-    if (match < 0) newGroups.push(groupName(g, gi));
-    else used.add(match);
-    const { params: _p, paramNames: _n, ...current } = g as LiveGroup & Record<string, unknown>;
-    const values = match >= 0 ? { ...current, ...hyperOf(saved[match]!), name: g.name } : current;
-    const ids = names.map((n) => {
-      const id = next++;
-      seenNames.add(n);
-      const at = savedPos.get(n);
-      if (at === undefined) newParams.push(n);
-      else if (stateDict.state[at.id] !== undefined) state[id] = stateDict.state[at.id];
-      return id;
-    });
-    if (values.name === undefined) delete values.name;
-    return { ...values, params: ids, paramNames: [...names] };
-  });
-  optimizer.loadStateDict({ state, paramGroups } as never);
-  return {
-    newGroups,
-    droppedGroups: saved.flatMap((s, i) => (used.has(i) ? [] : [s.name ?? `group ${i}`])),
-    newParams,
-    droppedParams: [...savedPos.keys()].filter((n) => !seenNames.has(n)),
-  };
-}
-
-function hyperOf(g: SavedGroupLike): Record<string, unknown> {
-  const { params: _p, paramNames: _n, name: _name, ...rest } = g;
-  return rest;
 }

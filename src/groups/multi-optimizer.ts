@@ -7,15 +7,17 @@
 import { enableGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, nearest, ParamGroupError, StateDictError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { OptimizerStateDict, ParamGroup, ParamGroupHook, RemovableHandle, ZeroGradOptions } from '../optim/types.js';
+import type { BaseHyper, OptimizerStateDict, ParamGroup, ParamGroupHook, RemovableHandle, ZeroGradOptions } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeValue } from './model-index.js';
 import type { GroupSpec } from './types.js';
 import { listNames, q } from './util.js';
 
-/** Any kindling optimizer. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- optimizers differ in their hyperparameter and state types; the wrapper only routes
-type AnyOptimizer = Optimizer<any, any>;
+/** Any kindling optimizer (the wrapper only routes, so it needs no more than the base class). */
+type AnyOptimizer = Optimizer<BaseHyper, object>;
+
+/** A group of any of the optimizers: the lr every optimizer has, and whatever else its optimizer keeps. */
+type MultiGroup = ParamGroup<BaseHyper & Record<string, unknown>>;
 
 /** Makes one optimizer from the group specs routed to it (their `optimizer` key removed). */
 export type OptimizerFactory = (groups: GroupSpec[]) => AnyOptimizer;
@@ -50,8 +52,8 @@ export class MultiOptimizer {
   readonly optimizers: Readonly<Record<string, AnyOptimizer>>;
   private readonly defaultName: string | undefined;
   /** The groups in the order they arrived (so indices stay put when a group is added to an earlier optimizer). */
-  private readonly order: ParamGroup<{ lr: number } & Record<string, unknown>>[];
-  private readonly groupHooks = new Map<number, ParamGroupHook<ParamGroup<{ lr: number } & Record<string, unknown>>>>();
+  private readonly order: MultiGroup[];
+  private readonly groupHooks = new Map<number, ParamGroupHook<MultiGroup>>();
   private readonly preHooks = new Map<number, (o: MultiOptimizer) => void>();
   private readonly postHooks = new Map<number, (o: MultiOptimizer) => void>();
   private nextHook = 0;
@@ -86,7 +88,7 @@ export class MultiOptimizer {
     if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
     this.optimizers = Object.freeze({ ...optimizers });
     this.defaultName = options.default;
-    this.order = Object.values(optimizers).flatMap((o) => o.paramGroups);
+    this.order = Object.values(optimizers).flatMap((o) => o.paramGroups as MultiGroup[]);
     // Groups added to an optimizer (through this wrapper or directly) join the
     // end of `paramGroups`, and this wrapper's group hooks (schedulers) hear of them.
     for (const o of Object.values(optimizers)) {
@@ -148,7 +150,7 @@ export class MultiOptimizer {
   }
 
   /** Every optimizer's live groups: first in routing order, then groups added later in the order they came. */
-  get paramGroups(): ParamGroup<{ lr: number } & Record<string, unknown>>[] {
+  get paramGroups(): MultiGroup[] {
     return this.order;
   }
 
@@ -158,7 +160,7 @@ export class MultiOptimizer {
   }
 
   /** Registers a hook told about every group added to any of the optimizers (schedulers use it); indices are in `paramGroups`. */
-  registerParamGroupHook(hook: ParamGroupHook<ParamGroup<{ lr: number } & Record<string, unknown>>>): RemovableHandle {
+  registerParamGroupHook(hook: ParamGroupHook<MultiGroup>): RemovableHandle {
     const id = this.nextHook++;
     this.groupHooks.set(id, hook);
     return { remove: () => void this.groupHooks.delete(id) };
@@ -207,6 +209,14 @@ export class MultiOptimizer {
   addParamGroup(spec: Readonly<Record<string, unknown>>): void {
     const op = 'MultiOptimizer.addParamGroup';
     const { optimizer: route, ...rest } = spec as Record<string, unknown>;
+    const target = this.routeOf(route, op);
+    const owner = this.findOwner(rest.params);
+    if (owner !== undefined) throw new ParamGroupError(`${q(owner[0])} is already in optimizer ${q(owner[1])}`, { op });
+    this.optimizers[target]!.addParamGroup(rest as never);
+  }
+
+  /** The name of the optimizer a group with this `optimizer` key goes to (the default when undefined); throws naming the nearest one. */
+  routeOf(route: unknown, op = 'MultiOptimizer.routeOf'): string {
     const target = route ?? this.defaultName;
     if (typeof target !== 'string' || !(target in this.optimizers)) {
       const names = Object.keys(this.optimizers);
@@ -216,9 +226,19 @@ export class MultiOptimizer {
         hint: hint ? `did you mean ${q(hint)}?` : 'give the group an optimizer key, or construct with { default }',
       });
     }
-    const owner = this.findOwner(rest.params);
-    if (owner !== undefined) throw new ParamGroupError(`${q(owner[0])} is already in optimizer ${q(owner[1])}`, { op });
-    this.optimizers[target]!.addParamGroup(rest as never);
+    return target;
+  }
+
+  /**
+   * @internal Removes the groups from position `count` of `paramGroups` on
+   * (from their optimizers too): `optim.addGroup` undoing a partial add.
+   */
+  dropGroupsFrom(count: number): void {
+    const dropped = new Set<object>(this.order.splice(count));
+    for (const o of Object.values(this.optimizers)) {
+      const keep = o.paramGroups.filter((g: object) => !dropped.has(g));
+      o.paramGroups.splice(0, o.paramGroups.length, ...keep);
+    }
   }
 
   private findOwner(params: unknown): [string, string] | undefined {

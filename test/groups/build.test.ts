@@ -125,6 +125,11 @@ describe('coverage', () => {
     expect(kept.report.frozen.included).toBe(true);
   });
 
+  it("a catch-all rule may be named 'default' (no parameter is left for the default group)", () => {
+    const specs = paramGroups(new SeedSequential(), [{ name: 'head', select: 'classifier.**', lr: 1 }, { name: 'default', select: 'base.**', lr: 2 }]);
+    expect(specs.map((g) => g.name)).toEqual(['default', 'head']);
+  });
+
   it('a rule that selects only frozen parameters is not an empty rule', () => {
     const model = new SeedSequential();
     for (const p of model.base.parameters()) p.requiresGrad_(false);
@@ -215,6 +220,61 @@ describe('discriminative rates (fastai)', () => {
     }
     const specs = paramGroups(new Late(), [{ name: 'l', select: '**', layerDecay: { rate: 0.5 } }], { defaults: { lr: 1 } });
     expect(specs.map((g) => [g.name, namesOf(g)])).toEqual([['l[1]', ['blocks.0.weight', 'blocks.0.bias']], ['l[2]', ['blocks.1.weight', 'blocks.1.bias']], ['l[0]', ['emb.weight']]]);
+  });
+});
+
+describe('layer-depth inference', () => {
+  const depthsOf = (model: optim.ModuleLike, blocks?: string): [string, string[]][] =>
+    paramGroups(model, [{ name: 'l', select: '**', layerDecay: { rate: 0.5, ...(blocks ? { blocks } : {}) } }], { defaults: { lr: 1 } }).map((g) => [g.name, namesOf(g)]);
+
+  it('the stack is the outermost container of blocks, even when an MLP inside each block has more layers', () => {
+    class Blk extends nn.Module {
+      mlp = new nn.Sequential(new nn.Linear(2, 2), new nn.GELU(), new nn.Linear(2, 2), new nn.Linear(2, 2));
+    }
+    class M extends nn.Module {
+      embed = new Embedding(3, 2);
+      blocks = new nn.ModuleList([new Blk(), new Blk()]);
+      head = new nn.Linear(2, 2);
+    }
+    const blk = (i: number): string[] => [0, 2, 3].flatMap((j) => [`blocks.${i}.mlp.${j}.weight`, `blocks.${i}.mlp.${j}.bias`]);
+    const model = new M();
+    expect(depthsOf(model)).toEqual([['l[0]', ['embed.weight']], ['l[1]', blk(0)], ['l[2]', blk(1)], ['l[3]', ['head.weight', 'head.bias']]]);
+    const specs = paramGroups(model, [{ name: 'l', select: '**', layerDecay: { rate: 0.5 } }], { defaults: { lr: 1 } });
+    expect(specs.report.layerDecay).toEqual([{ rule: 'l', blocks: ['blocks'], numBlocks: 2, maxDepth: 3 }]);
+  });
+
+  it('a model that is a Sequential of [embedding, blocks, head] decays across the blocks, not its own three children', () => {
+    const model = new nn.Sequential(new Embedding(3, 2), new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.Linear(2, 2)]), new nn.Linear(2, 2));
+    expect(depthsOf(model)).toEqual([
+      ['l[0]', ['0.weight']], ['l[1]', ['1.0.weight', '1.0.bias']], ['l[2]', ['1.1.weight', '1.1.bias']], ['l[3]', ['1.2.weight', '1.2.bias']], ['l[4]', ['2.weight', '2.bias']],
+    ]);
+  });
+
+  it('a plain Sequential MLP: each layer is a block', () => {
+    const model = new nn.Sequential(new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 2), new nn.ReLU(), new nn.Linear(2, 2));
+    expect(depthsOf(model).map(([n, ps]) => [n, ps[0]])).toEqual([['l[1]', '0.weight'], ['l[2]', '2.weight'], ['l[3]', '4.weight']]);
+    expect(paramGroups(model, [{ name: 'l', select: '**', layerDecay: { rate: 0.5 } }], { defaults: { lr: 1 } }).report.layerDecay)
+      .toEqual([{ rule: 'l', blocks: [''], numBlocks: 3, maxDepth: 4 }]);
+  });
+
+  it('ResNet-like stages are not guessed across: name them with blocks', () => {
+    class Stage extends nn.Sequential {
+      constructor() {
+        super(new nn.Linear(2, 2), new nn.Linear(2, 2));
+      }
+    }
+    class R extends nn.Module {
+      stem = new nn.Linear(2, 2);
+      layer1 = new Stage();
+      layer2 = new Stage();
+      fc = new nn.Linear(2, 2);
+    }
+    const model = new R();
+    // The guess takes the first stage as the stack (the report says so) …
+    expect(paramGroups(model, [{ name: 'l', select: '**', layerDecay: { rate: 0.5 } }], { defaults: { lr: 1 } }).report.layerDecay[0]!.blocks).toEqual(['layer1']);
+    // … naming both stages numbers their blocks one after the other.
+    const named = paramGroups(model, [{ name: 'l', select: '**', layerDecay: { rate: 0.5, blocks: ['layer1', 'layer2'] } }], { defaults: { lr: 1 } });
+    expect(named.map((g) => [g.name, namesOf(g)[0]])).toEqual([['l[0]', 'stem.weight'], ['l[1]', 'layer1.0.weight'], ['l[2]', 'layer1.1.weight'], ['l[3]', 'layer2.0.weight'], ['l[4]', 'layer2.1.weight'], ['l[5]', 'fc.weight']]);
   });
 });
 

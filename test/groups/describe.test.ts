@@ -79,6 +79,25 @@ describe('describeGroups', () => {
     expect(String(opt)).toMatch(/Parameter Group 0\n(?: {4}.*\n)* {4}name: 'backbone'\n/);
   });
 
+  it("an optimizer's values that every group shares are listed once, under the table", () => {
+    const opt = new optim.SGD(build().specs, { lr: 1e-2, momentum: 0.9 });
+    const d = optim.describeGroups(opt);
+    expect(d.table().split('\n').slice(0, 6)).toEqual([
+      'group             params  elements  lr    lrMult  weightDecay',
+      'backbone          2       56        1e-3  0.1     1e-4',
+      'backbone+noDecay  2       14        1e-3  0.1     0',
+      'default           2       45        0.01  1       1e-4',
+      'noDecay           2       8         0.01  1       0',
+      'every group: dampening 0, maximize false, momentum 0.9, nesterov false',
+    ]);
+    expect(d.markdown().split('\n')).toContain('Every group: dampening 0, maximize false, momentum 0.9, nesterov false.');
+    // The data keeps every value of every group.
+    expect(d.groups[0]!.values).toEqual({ dampening: 0, lr: 1e-2 * 0.1, lrMult: 0.1, maximize: false, momentum: 0.9, nesterov: false, weightDecay: 1e-4 });
+    // One group: every value is a column.
+    const one = optim.describeGroups([{ params: [...build().model.base.parameters()].slice(0, 1), lr: 0.1, momentum: 0.9 }]);
+    expect(one.table().split('\n')[0]).toBe('group    params  elements  lr   momentum');
+  });
+
   it('hand-built groups are described too (without rules to cite)', () => {
     const model = new SeedSequential();
     const opt = new optim.SGD([{ params: model.base.namedParameters({ prefix: 'base' }), name: 'base' }, { params: model.classifier.namedParameters({ prefix: 'classifier' }), lr: 1e-3 }], { lr: 1e-2 });

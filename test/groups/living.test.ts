@@ -85,6 +85,34 @@ describe('freeze and unfreeze', () => {
   });
 });
 
+describe('frozen parameters kept in the optimizer (frozen: include)', () => {
+  it('the optimizer holds them from the start; steps skip them until they are unfrozen, with no change to groups or schedulers', () => {
+    const model = new SeedSequential();
+    for (const p of model.base.parameters()) p.requiresGrad_(false);
+    const specs = optim.paramGroups<optim.SGDOptions>(model, [{ name: 'backbone', select: model.base, lrMult: 0.1 }], { defaults: { lr: 0.1 }, frozen: 'include' });
+    expect(specs.report.frozen).toEqual({ names: ['base.0.weight', 'base.0.bias', 'base.2.weight', 'base.2.bias'], included: true });
+    const opt = new optim.SGD(specs, { lr: 0.1, momentum: 0.9 });
+    const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    expect(opt.paramGroups.map((g) => [g.name, g.params.length])).toEqual([['backbone', 4], ['default', 4]]);
+    expect(optim.describeGroups(opt).params.filter((p) => p.frozen).map((p) => p.name)).toEqual(['base.0.weight', 'base.0.bias', 'base.2.weight', 'base.2.bias']);
+
+    const before = snapshot(model.base.parameters());
+    fakeBackward(model.parameters());
+    opt.step();
+    sched.step();
+    expect(snapshot(model.base.parameters())).toEqual(before);
+    expect([...model.base.parameters()].some((p) => opt.state.has(p))).toBe(false);
+
+    expect(optim.unfreeze(opt, 'backbone')).toEqual(['base.0.weight', 'base.0.bias', 'base.2.weight', 'base.2.bias']);
+    fakeBackward(model.parameters());
+    opt.step();
+    // First step with momentum: the buffer is the grad (ones), so p -= lr · 1 with lr = 0.1 × 0.1 × 0.5 (one StepLR step).
+    const after = snapshot(model.base.parameters());
+    after.forEach((vs, i) => vs.forEach((v, k) => expect(v).toBeCloseTo(before[i]![k]! - 0.1 * 0.1 * 0.5, 6)));
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([expect.closeTo(0.005, 15), 0.05]);
+  });
+});
+
 describe('adding a group later', () => {
   it('like another group: a tenth of the head\'s rate', () => {
     const model = new SeedSequential();
@@ -127,6 +155,78 @@ describe('adding a group later', () => {
     expect(opt2.paramGroups.length).toBe(1);
     expect([...other.base.parameters()].every((p) => !p.requiresGrad)).toBe(true);
     expect(() => optim.addGroup(opt2, { params: other.base, like: 'haed' })).toThrow(/like: the optimizer has no group "haed" \(did you mean "head"\?/);
+  });
+});
+
+describe('adding a group later: checks', () => {
+  function frozenBase(): { model: SeedSequential; opt: optim.SGD } {
+    const model = new SeedSequential();
+    for (const p of model.base.parameters()) p.requiresGrad_(false);
+    const specs = optim.paramGroups<optim.SGDOptions>(model, [{ name: 'head', select: model.classifier, lrMult: 2 }], { defaults: { lr: 0.05 } });
+    return { model, opt: new optim.SGD(specs, { lr: 0.05, momentum: 0.9 }) };
+  }
+  /** `addGroup` as plain JavaScript calls it (no compile-time checks). */
+  const add = optim.addGroup as (o: unknown, s: unknown) => string[];
+  const table: { what: string; spec: (m: SeedSequential) => Record<string, unknown>; match: RegExp }[] = [
+    { what: 'a misspelt key', spec: (m) => ({ params: m.base, likee: 'head' }), match: /optim\.addGroup: unknown key "likee" \(did you mean "like"\?\); addGroup takes params, name, like, from, model, unfreeze, the hyperparameters of SGD/ },
+    { what: 'a misspelt hyperparameter', spec: (m) => ({ params: m.base, like: 'head', momentom: 0.5 }), match: /unknown key "momentom" \(did you mean "momentum"\?\)/ },
+    { what: 'a multiplier of a non-numeric key', spec: (m) => ({ params: m.base, like: 'head', nesterovMult: 2 }), match: /unknown key "nesterovMult" \(nesterov is not numeric, so it has no multiplier\)/ },
+    { what: 'a multiplier that is not a number', spec: (m) => ({ params: m.base, like: 'head', lrMult: '0.1' }), match: /lrMult must be a finite number ≥ 0, got "0\.1"/ },
+    { what: 'unfreeze that is not a boolean', spec: (m) => ({ params: m.base, like: 'head', unfreeze: 'yes' }), match: /unfreeze must be true or false, got "yes"/ },
+    { what: 'a multiplier with nothing to multiply', spec: (m) => ({ params: m.base, momentumMult: 2 }), match: /momentumMult needs a momentum to multiply, but the new group "added" has none; give momentum, like or from/ },
+    { what: 'from that is not what paramGroups returned', spec: (m) => ({ params: m.base, from: [{ params: [] }] }), match: /from must be what optim\.paramGroups returned/ },
+    { what: 'like and from together', spec: (m) => ({ params: m.base, like: 'head', from: [] }), match: /give like or from, not both/ },
+  ];
+  for (const row of table) {
+    it(row.what, () => {
+      const { model, opt } = frozenBase();
+      expect(() => add(opt, row.spec(model))).toThrow(row.match);
+      expect(opt.paramGroups.length).toBe(1);
+      expect([...model.base.parameters()].every((p) => !p.requiresGrad)).toBe(true);
+    });
+  }
+
+  it('an absolute lr keeps lrMult true to it', () => {
+    const { model, opt } = frozenBase();
+    optim.addGroup(opt, { params: model.base, like: 'head', lr: 0.01, name: 'backbone' });
+    // head: lr 0.1 at lrMult 2 (base lr 0.05); an lr of 0.01 is 0.2 × the base lr.
+    expect(opt.paramGroups[1]!.lrMult).toBeCloseTo(0.2, 15);
+  });
+
+  it('from the rules under a scheduler: the new groups keep their layer-decay ratio to the head', () => {
+    const model = new Net();
+    for (const p of model.blocks.at(0).parameters()) p.requiresGrad_(false);
+    const specs = optim.paramGroups<optim.SGDOptions>(model, [{ name: 'layers', select: '**', layerDecay: { rate: 0.5 } }], { defaults: { lr: 1 } });
+    const opt = new optim.SGD(specs, { lr: 1 });
+    const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.5 });
+    opt.step();
+    sched.step();
+    expect(optim.addGroup(opt, { params: model.blocks.at(0), from: specs })).toEqual(['layers[1]']);
+    const ratio = (): number => opt.paramGroups.at(-1)!.lr / opt.paramGroups.find((g) => g.name === 'layers[4]')!.lr;
+    // depth 1 of 4: 0.5^3 of the head, scheduled from the epoch it arrived at.
+    expect([opt.paramGroups.at(-1)!.initialLr, opt.paramGroups.at(-1)!.lr, ratio()]).toEqual([0.125, 0.0625, 0.125]);
+    opt.step();
+    sched.step();
+    expect(ratio()).toBe(0.125);
+  });
+});
+
+describe('setGroupValues', () => {
+  it('checks every spec before changing any group, naming the group, the key and the nearest name', () => {
+    const { model, specs, opt } = seedSetup();
+    const before = opt.paramGroups.map((g) => g.lr);
+    const next = optim.paramGroups<optim.SGDOptions>(model, [
+      { name: 'backbone', select: model.base, lrMult: 0.5 },
+      { name: 'noDecay', select: optim.select.bias, weightDecay: 0 },
+    ], { defaults: { lr: 0.1, weightDecay: 1e-4 } });
+    const renamed = next.map((g) => (g.name === 'default' ? { ...g, name: 'defualt' } : g));
+    expect(() => optim.setGroupValues(opt, renamed)).toThrow(/optim\.setGroupValues: spec 2 \("defualt"\) names no group of the optimizer \(did you mean "default"\?\)/);
+    const moved = [{ ...next[0]!, params: next[1]!.params }];
+    expect(() => optim.setGroupValues(opt, moved)).toThrow(/spec "backbone" does not hold the same parameters as the optimizer's group "backbone"/);
+    expect(() => optim.setGroupValues(opt, [{ ...next[0]!, momentom: 0.5 }])).toThrow(/spec "backbone": SGD has no hyperparameter "momentom" \(did you mean "momentum"\?\)/);
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual(before);
+    expect(optim.setGroupValues(opt, next)).toEqual(specs.map((g) => g.name));
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.05, 0.05, 0.1, 0.1]);
   });
 });
 

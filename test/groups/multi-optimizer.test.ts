@@ -23,11 +23,15 @@ function grads(model: LM, step: number): void {
 
 const values = (m: LM): number[][] => [...m.parameters()].map((p) => Array.from(p.dataSync(), Number));
 
-function multiFor(model: LM): optim.MultiOptimizer {
-  const specs = optim.paramGroups(model, [
+/** AdamW for most parameters, SGD for the embeddings; no weight decay on biases. */
+function lmSpecs(model: LM): optim.ParamGroupSpecs {
+  return optim.paramGroups(model, [
     { name: 'embeddings', select: Embedding, optimizer: 'sgd', lr: 0.1 },
     { name: 'noDecay', select: optim.select.bias, weightDecay: 0 },
   ], { defaults: { lr: 1e-2, weightDecay: 0.01 } });
+}
+
+function multiFor(model: LM, specs = lmSpecs(model)): optim.MultiOptimizer {
   return optim.MultiOptimizer.fromGroups(specs, {
     adamw: (groups) => new optim.AdamW(groups, { lr: 1e-2 }),
     sgd: (groups) => new optim.SGD(groups, { lr: 0.1, momentum: 0.9 }),
@@ -156,5 +160,73 @@ describe('MultiOptimizer', () => {
     multi.loadStateDict(good);
     const w: Tensor = a.embed.weight;
     expect(multi.state.has(w)).toBe(true);
+  });
+
+  it('optim.addGroup routes a group like another to that group\'s optimizer, and one from the rules where the rules send it', () => {
+    class LM2 extends LM {
+      extra = new Embedding(5, 4);
+      tail = new nn.Linear(3, 3);
+    }
+    const model = new LM2();
+    for (const p of [...model.extra.parameters(), ...model.tail.parameters()]) p.requiresGrad_(false);
+    const specs = lmSpecs(model);
+    const multi = multiFor(model, specs);
+    const sched = new optim.lrScheduler.StepLR(multi, { stepSize: 1, gamma: 0.5 });
+    expect(optim.addGroup(multi, { params: model.extra, like: 'embeddings', lrMult: 0.5 })).toEqual(['embeddings+added']);
+    // tail.bias is a bias (noDecay), tail.weight is not: two groups, both for AdamW (the default); the names are taken, so numbered.
+    expect(optim.addGroup(multi, { params: model.tail, from: specs })).toEqual(['default#2', 'noDecay#2']);
+    expect(multi.paramGroups.map((g) => [g.name, multi.optimizerOf(g), g.lr])).toEqual([
+      ['default', 'adamw', 1e-2], ['noDecay', 'adamw', 1e-2], ['embeddings', 'sgd', 0.1],
+      ['embeddings+added', 'sgd', 0.05], ['default#2', 'adamw', 1e-2], ['noDecay#2', 'adamw', 1e-2],
+    ]);
+    multi.step();
+    sched.step();
+    expect(multi.paramGroups.map((g) => g.lr)).toEqual([5e-3, 5e-3, 0.05, 0.025, 5e-3, 5e-3]);
+    // describeGroups says which optimizer holds each group.
+    expect(optim.describeGroups(multi).groups.map((g) => g.optimizer)).toEqual(['adamw', 'adamw', 'sgd', 'sgd', 'adamw', 'adamw']);
+    expect(optim.describeGroups(multi).table().split('\n')[0]).toMatch(/^group +params +elements +optimizer +/);
+  });
+
+  it('optim.addGroup adds nothing when the optimizer would refuse any one of the new groups', () => {
+    class LM2 extends LM {
+      extra = new Embedding(5, 4);
+      tail = new nn.Linear(3, 3);
+    }
+    const model = new LM2();
+    const rules: optim.Rule[] = [{ name: 'embeddings', select: Embedding, optimizer: 'sgd', lr: 0.1 }];
+    for (const p of [...model.extra.parameters(), ...model.tail.parameters()]) p.requiresGrad_(false);
+    const specs = optim.paramGroups(model, rules, { defaults: { lr: 1e-2 } });
+    const multi = optim.MultiOptimizer.fromGroups(specs, {
+      adamw: (groups) => new optim.AdamW(groups),
+      sgd: (groups) => new optim.SGD(groups, { lr: 0.1 }),
+    }, { default: 'adamw' });
+    const sched = new optim.lrScheduler.StepLR(multi, { stepSize: 1, gamma: 0.5 });
+    // momentum is SGD's: the new SGD group (extra) would take it, the new AdamW group (tail) would not.
+    expect(() => optim.addGroup(multi, { params: [...model.extra.parameters(), ...model.tail.parameters()], from: specs, momentum: 0.5 })).toThrow(/unknown key 'momentum'/);
+    expect(multi.paramGroups.map((g) => g.name)).toEqual(['default', 'embeddings']);
+    expect(Object.values(multi.optimizers).map((o) => o.paramGroups.length)).toEqual([1, 1]);
+    expect([...model.extra.parameters(), ...model.tail.parameters()].every((p) => !p.requiresGrad)).toBe(true);
+    multi.step();
+    sched.step();
+    expect(multi.paramGroups.map((g) => g.lr)).toEqual([5e-3, 0.05]);
+  });
+
+  it('optim.loadStateDictByName loads each optimizer by group and parameter name, groups added since included', () => {
+    class LM2 extends LM {
+      extra = new Embedding(5, 4);
+    }
+    const model = new LM2();
+    for (const p of model.extra.parameters()) p.requiresGrad_(false);
+    const multi = multiFor(model);
+    grads(model, 0);
+    multi.step();
+    const saved = multi.stateDict();
+    const resumed = multiFor(model);
+    optim.addGroup(resumed, { params: model.extra, like: 'embeddings', name: 'extra' });
+    expect(() => resumed.loadStateDict(saved)).toThrow(/different number of parameter groups/);
+    expect(optim.loadStateDictByName(resumed, saved)).toEqual({ newGroups: ['extra'], droppedGroups: [], newParams: ['extra.weight'], droppedParams: [] });
+    const w = model.embed.weight;
+    expect(Array.from((resumed.state.get(w) as { momentumBuffer: Tensor }).momentumBuffer.dataSync())).toEqual(Array.from((multi.state.get(w) as { momentumBuffer: Tensor }).momentumBuffer.dataSync()));
+    expect(() => optim.loadStateDictByName(resumed, { optimizers: { adamw: { state: {}, paramGroups: [{ params: [0] }] } } })).toThrow(/optimizer "adamw": saved group 0 has no parameter names/);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Embedding, LayerNorm, nn, ones, type Tensor, optim } from './lib.js';
 import { Net, SmallCNN, Tied } from './models.js';
+import { isNormModule } from '../../src/groups/tags.js';
 
 const { paramGroups, select, tag, markNorm, markEmbedding } = optim;
 
@@ -78,6 +79,13 @@ describe('selectors', () => {
     expect(selected(m, select.norm)).toEqual(['a.weight', 'c.stem.1.weight', 'c.stem.1.bias', 'c.body.1.weight', 'c.body.1.bias']);
     markNorm(ScaleLayer);
     expect(selected(m, select.norm)).toContain('b.gain');
+  });
+
+  it("every normalisation layer kindling's nn exports is a norm for the built-in selector", () => {
+    const norms = Object.values(nn).filter((c): c is new (...a: never[]) => nn.Module => typeof c === 'function' && /Norm/.test(c.name));
+    expect(norms.map((c) => c.name).sort()).toEqual(expect.arrayContaining(['BatchNorm1d', 'BatchNorm2d', 'GroupNorm', 'LayerNorm']));
+    for (const C of norms) expect(isNormModule(Object.create(C.prototype) as nn.Module), C.name).toBe(true);
+    expect(isNormModule(new nn.Linear(2, 2))).toBe(false);
   });
 
   it('embeddings: nn.Embedding, classes marked with markEmbedding, modules tagged embedding', () => {

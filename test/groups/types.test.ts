@@ -67,3 +67,17 @@ describe('rule types by optimizer class', () => {
     expectTypeOf(ok).toEqualTypeOf<optim.ParamGroupSpecs<optim.AdamWOptions>>();
   });
 });
+
+describe('addGroup types', () => {
+  it("a group added to an optimizer is typed by that optimizer's hyperparameters", () => {
+    const m = new SeedSequential();
+    const opt = new optim.SGD(paramGroups<optim.SGDOptions>(m, [{ name: 'head', select: m.classifier }], { defaults: { lr: 0.1 } }), { lr: 0.1 });
+    // @ts-expect-error betas is not a hyperparameter of SGD
+    const bad = () => optim.addGroup(opt, { params: m.base, like: 'head', betas: [0.9, 0.99] });
+    expect(bad).toThrow(/unknown key "betas"/);
+    // @ts-expect-error likee is not a key of addGroup
+    const typo = () => optim.addGroup(opt, { params: m.base, likee: 'head' });
+    expect(typo).toThrow(/unknown key "likee" \(did you mean "like"\?\)/);
+    expectTypeOf<Parameters<typeof optim.addGroup<optim.SGD>>[1]>().toHaveProperty('momentumMult');
+  });
+});
