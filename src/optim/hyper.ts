@@ -157,6 +157,14 @@ export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, un
         problems.add(ParamGroupError, `'${key}' is a key of a parameter group, not an option ${where}`, `put it in a group spec: { params, ${key}: … }`);
         continue;
       }
+      if (key === 'optimizer') {
+        problems.add(
+          ParamGroupError,
+          `unknown key 'optimizer' ${where}: a group cannot choose its optimizer here`,
+          'route groups to different optimizers with optim.MultiOptimizer.fromGroups(specs, …)',
+        );
+        continue;
+      }
       // NOTE: suggestions come from the hyperparameters (and name/params), not the scheduler keys:
       // 'momentum' given to Adam should not be answered with 'maxMomentum'.
       const guess = nearest(key, options.noExtras ? Object.keys(keys) : [...Object.keys(keys), 'name', 'params']);

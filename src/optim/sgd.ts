@@ -73,7 +73,12 @@ export class SGD extends Optimizer<Required<SGDOptions>, SGDState> {
   /** The hyperparameters' kinds, defaults and checks (read by `optim.paramGroups`). */
   static readonly schema = SGD_SCHEMA;
 
-  constructor(params: ParamsInput<SGDOptions>, options: SGDOptions) {
+  /**
+   * `options` are the defaults of every group. `lr` has no default (as in
+   * PyTorch 1.13): give it here or in every group, or the constructor throws
+   * naming the group without one.
+   */
+  constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super(params, options, { schema: SGD_SCHEMA, state: { momentumBuffer: { kind: 'param' } } });
   }
 

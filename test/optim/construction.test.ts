@@ -391,3 +391,11 @@ describe('frozen parameters', () => {
     expect(opt.state.has(p)).toBe(true);
   });
 });
+
+describe('a group that names an optimizer', () => {
+  it('points at MultiOptimizer instead of a did-you-mean', () => {
+    const p = zeros([2], { requiresGrad: true });
+    const spec = { params: [p], optimizer: 'sgd' } as unknown as { params: Tensor[] };
+    expect(() => new SGD([spec], { lr: 0.1 })).toThrow(/unknown key 'optimizer' in parameter group 0: a group cannot choose its optimizer here.*MultiOptimizer\.fromGroups/);
+  });
+});

@@ -43,8 +43,10 @@ describe('typed hyperparameters', () => {
     expect(() => new optim.SGD([q], { lr: 1e-2, weightDecy: 1e-4 })).toThrow(/did you mean 'weightDecay'/);
     // @ts-expect-error -- Adam has no momentum.
     expect(() => new optim.Adam([{ params: [q], momentum: 0.9 }])).toThrow(/unknown key 'momentum'/);
-    // @ts-expect-error -- SGD's lr is required in the options.
+    // SGD's lr may come from the options or from every group (specs from optim.paramGroups carry
+    // it), so the options type leaves it optional; a group left without one is a run-time error.
     expect(() => new optim.SGD([q], {})).toThrow(/didn't specify a value of required optimization parameter lr/);
+    expect(new optim.SGD([{ params: [q], lr: 0.1 }]).paramGroups[0]!.lr).toBe(0.1);
     // @ts-expect-error -- betas is a pair.
     expect(() => new optim.Adam([q], { betas: 0.9 })).toThrow(/betas must be a pair/);
     const sgd = new optim.SGD([q], { lr: 1e-2 });
