@@ -9,7 +9,7 @@
  *
  * — trained with cross-entropy on a toy problem: the input is a number in
  * [-1, 1) and its class is which of 16 equal bins it falls in. Prints the
- * groups, then falling losses.
+ * groups (`optim.describeGroups`), then falling losses.
  *
  *   npx tsx examples/seed-toy.ts
  */
@@ -33,7 +33,7 @@ const opt = new optim.SGD(
   { lr: 1e-2, momentum: 0.9 },
 );
 console.log(`backend: ${JSON.stringify(kd.backendInfo())}`);
-console.log(opt.toString());
+console.log(String(optim.describeGroups(opt, { model })));
 
 const BINS = 16;
 function batch(n: number): { x: Tensor; y: Tensor } {

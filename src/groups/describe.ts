@@ -188,12 +188,20 @@ function paramsOf(g: GroupLike, where: string): { name: string | undefined; para
  * placed by `paramGroups`, each value comes with the rules that made it; a
  * value changed since (by a scheduler or by hand) says so.
  *
+ * Groups built by hand (`[{ params: model.base.parameters() }, …]`) carry
+ * no names: pass `{ model }` to name their parameters as the model does, and
+ * each value says whether the group set it or took the optimizer's default.
+ *
  * ```ts
  * console.log(String(optim.describeGroups(opt)));
+ * console.log(String(optim.describeGroups(handBuiltOpt, { model })));
  * expect(optim.describeGroups(specs).json()).toMatchSnapshot();
  * ```
  */
-export function describeGroups(source: { readonly paramGroups: readonly object[] } | readonly object[]): GroupsDescription {
+export function describeGroups(
+  source: { readonly paramGroups: readonly object[] } | readonly object[],
+  options: DescribeOptions = {},
+): GroupsDescription {
   let groups: readonly GroupLike[];
   if (Array.isArray(source)) groups = source as GroupLike[];
   else if (typeof source === 'object' && source !== null && Array.isArray((source as { paramGroups?: unknown }).paramGroups)) {
@@ -205,6 +213,15 @@ export function describeGroups(source: { readonly paramGroups: readonly object[]
     });
   }
   const plan = Array.isArray(source) ? planOf(source) : undefined;
+  const modelNames = new Map<Tensor, string>();
+  if (options.model !== undefined) {
+    for (const [n, p] of options.model.namedParameters()) if (!modelNames.has(p)) modelNames.set(p, n);
+  }
+  const defaults = Array.isArray(source) ? undefined : (source as { defaults?: unknown }).defaults;
+  const origin: ValueOrigin = {
+    groupLabel: '',
+    defaults: typeof defaults === 'object' && defaults !== null ? (defaults as Record<string, unknown>) : undefined,
+  };
   const outGroups: DescribedGroup[] = [];
   const outParams: DescribedParam[] = [];
   groups.forEach((g, i) => {
@@ -219,7 +236,7 @@ export function describeGroups(source: { readonly paramGroups: readonly object[]
     let numel = 0;
     for (const { name, param } of ps) {
       const rec = lookup(param, plan);
-      const pname = name ?? rec?.name ?? `${gname}.params[${names.length}]`;
+      const pname = name ?? rec?.name ?? modelNames.get(param) ?? `${gname}.params[${names.length}]`;
       names.push(pname);
       numel += param.numel;
       outParams.push({
@@ -227,7 +244,7 @@ export function describeGroups(source: { readonly paramGroups: readonly object[]
         group: gname,
         aliases: (rec?.aliases ?? []).filter((a) => a !== pname),
         frozen: !param.requiresGrad,
-        values: describeParamValues(rec, values),
+        values: describeParamValues(rec, values, { ...origin, groupLabel: typeof g.name === 'string' ? `group ${q(g.name)}` : gname }),
       });
     }
     const optimizer = source instanceof MultiOptimizer ? source.optimizerOf(g) : typeof g.optimizer === 'string' ? g.optimizer : undefined;
@@ -240,11 +257,34 @@ function lookup(param: Tensor, plan: ReturnType<typeof planOf>): ParamRecord | u
   return plan?.records.get(param) ?? recordOf(param);
 }
 
-function describeParamValues(rec: ParamRecord | undefined, groupValues: Record<string, unknown>): Record<string, DescribedValue> {
+/** Options of {@link describeGroups}. */
+export interface DescribeOptions {
+  /** The model the parameters belong to: names parameters of hand-built groups as `model.namedParameters()` does. */
+  readonly model?: { namedParameters(): Iterable<readonly [string, Tensor]> };
+}
+
+/** What a hand-built group's value can be compared with to say where it came from. */
+interface ValueOrigin {
+  readonly groupLabel: string;
+  /** The optimizer's defaults (its constructor options filled with its own defaults); absent for bare specs. */
+  readonly defaults: Record<string, unknown> | undefined;
+}
+
+function describeParamValues(rec: ParamRecord | undefined, groupValues: Record<string, unknown>, origin: ValueOrigin): Record<string, DescribedValue> {
   const out: Record<string, DescribedValue> = {};
   if (rec === undefined) {
+    // No rule placed this parameter: say whether the group's value is the optimizer's default or its own.
+    // NOTE: a group that sets a value equal to the default is shown as taking the default; the optimizer
+    // keeps no record of which keys a spec gave, and the value is the same either way.
     for (const k of ['lr', 'weightDecay']) {
-      if (k in groupValues) out[k] = { value: groupValues[k], why: `${fmtValue(groupValues[k])} (group value; no rule placed this parameter)` };
+      if (!(k in groupValues)) continue;
+      const v = groupValues[k];
+      const d = origin.defaults?.[k];
+      const why =
+        origin.defaults === undefined ? `${fmtValue(v)} (given in the group spec)`
+        : d !== undefined && sameValue(d, v) ? `${fmtValue(v)} (the optimizer's default)`
+        : `${fmtValue(v)} (set by ${origin.groupLabel}; the optimizer's default is ${d === undefined ? 'none' : fmtValue(d)})`;
+      out[k] = { value: v, why };
     }
     return out;
   }

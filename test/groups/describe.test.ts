@@ -103,7 +103,20 @@ describe('describeGroups', () => {
     const opt = new optim.SGD([{ params: model.base.namedParameters({ prefix: 'base' }), name: 'base' }, { params: model.classifier.namedParameters({ prefix: 'classifier' }), lr: 1e-3 }], { lr: 1e-2 });
     const d = optim.describeGroups(opt);
     expect(d.groups.map((g) => g.name)).toEqual(['base', 'group 1']);
-    expect(d.params.find((p) => p.name === 'classifier.0.weight')!.values['lr']!.why).toBe('1e-3 (group value; no rule placed this parameter)');
+    expect(d.params.find((p) => p.name === 'classifier.0.weight')!.values['lr']!.why).toBe("1e-3 (set by group 1; the optimizer's default is 0.01)");
+    expect(d.params.find((p) => p.name === 'base.0.weight')!.values['lr']!.why).toBe("0.01 (the optimizer's default)");
+    // Bare specs have no defaults to compare with.
+    const bare = optim.describeGroups([{ params: [...model.base.parameters()], lr: 0.5 }]);
+    expect(bare.params[0]!.values['lr']!.why).toBe('0.5 (given in the group spec)');
+  });
+
+  it('names the parameters of the seed\'s hand-built groups from the model', () => {
+    const model = new SeedSequential();
+    const opt = new optim.SGD([{ params: model.base.parameters() }, { params: model.classifier.parameters(), lr: 1e-3 }], { lr: 1e-2, momentum: 0.9 });
+    expect(optim.describeGroups(opt).params[0]!.name).toBe('group 0.params[0]');
+    const d = optim.describeGroups(opt, { model });
+    expect(d.params.map((p) => p.name)).toEqual([...model.namedParameters()].map(([n]) => n));
+    expect(d.table()).toContain("classifier.2.bias    group 1: lr 1e-3 (set by group 1; the optimizer's default is 0.01); weightDecay 0 (the optimizer's default)");
   });
 
   it('tied parameters show their other names; frozen ones are marked', () => {
