@@ -4,5 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Runs every test file on the backend named by KINDLING_BACKEND (js by default).
+    setupFiles: ['test/backend/setup.ts'],
   },
 });

@@ -37,6 +37,11 @@ export type BinaryOp =
 
 export type ReduceOp = 'sum' | 'prod' | 'max' | 'min' | 'argmax' | 'argmin';
 
+/** A strided view of int32 indices (gather, scatterAdd). */
+export interface IndexView extends StridedView {
+  readonly data: Int32Array;
+}
+
 /** Operands of a batched matrix product: strides for [batch, row, col]. */
 export interface MatrixView {
   readonly data: TypedArray;
@@ -67,4 +72,128 @@ export interface Backend {
    * so transposes need no copy. With `accumulate`, adds into `out`.
    */
   matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate?: boolean): void;
+
+  // --- index kernels (ops/indexing.ts) ---------------------------------------
+  // The op layer checks every index value against the indexed size first; a
+  // native kernel must check again before it reads or writes through one.
+
+  /** Gather along `dim`: `out[i] = x[i with i[dim] = index[i]]` for every index `i` of `shape` (the index's shape); `out` contiguous. */
+  gather(out: TypedArray, x: StridedView, index: IndexView, shape: readonly number[], dim: number): void;
+  /** Scatter-add along `dim`: `out[i with i[dim] = index[i]] += src[i]` for every index `i` of `shape`; repeated indices accumulate. */
+  scatterAdd(out: StridedView, index: IndexView, src: StridedView, shape: readonly number[], dim: number): void;
+  /** `out[o, j, i] = x[o, index[j], i]`: `x` contiguous `[outer, size, inner]`, `out` contiguous `[outer, index.length, inner]`. */
+  indexSelect(out: TypedArray, x: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
+  /** The adjoint of indexSelect: `out[o, index[j], i] += src[o, j, i]` (accumulates; repeated indices add up). */
+  indexAdd(out: TypedArray, src: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
+
+  // --- neural-network kernels (ops/softmax.ts, ops/nn.ts, ops/loss.ts) -----
+  // Inputs are contiguous arrays starting at index 0; outputs are contiguous.
+  // Kernels documented "accumulates" add into `out`, which the caller zeroes.
+
+  /** Softmax (or log-softmax when `log`) over the middle axis of `[outer, size, inner]`, max-shifted. */
+  softmax(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
+  /** Its backward from the forward output `y`: `y·(g - Σg·y)`, or `g - exp(y)·Σg` for log-softmax. */
+  softmaxBackward(out: TypedArray, grad: TypedArray, y: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
+  /** `out[outer, inner] = log Σ exp(x)` over the middle axis, max-shifted (an infinite max is not subtracted). */
+  logsumexp(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
+  /**
+   * Negative log-likelihood over log-probabilities `logp` `[batch, classes, inner]`:
+   * per element `outLoss = -w[t]·logp[n, t, j]`, `outWeight = w[t]` (0 and 0 where
+   * `t === ignoreIndex`; `w ≡ 1` when `weight` is null). The op layer checks that every
+   * other target is in `[0, classes)`; a native kernel must check again before indexing.
+   */
+  nllLoss(
+    outLoss: TypedArray, outWeight: TypedArray, logp: TypedArray, target: Int32Array, weight: TypedArray | null,
+    batch: number, classes: number, inner: number, ignoreIndex: number,
+  ): void;
+  /** Backward of nllLoss: `out[n, t, j] = -w[t]·grad[n, j]` (`out` zeroed by the caller). */
+  nllLossBackward(
+    out: TypedArray, grad: TypedArray, target: Int32Array, weight: TypedArray | null,
+    batch: number, classes: number, inner: number, ignoreIndex: number,
+  ): void;
+  /** Unfolds `x` `[batch, channels, height, width]` into columns `[batch, channels·kernelH·kernelW, outH·outW]` (0 in the padding). */
+  im2col(out: TypedArray, x: TypedArray, g: Conv2dGeometry): void;
+  /** The adjoint of im2col: accumulates columns back into `[batch, channels, height, width]`. */
+  col2im(out: TypedArray, cols: TypedArray, g: Conv2dGeometry): void;
+  /** Max pooling of `[planes, height, width]`; `indices` gets the flat in-plane position `ih·width + iw` of each max. */
+  maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, g: Pool2dGeometry): void;
+  /** Accumulates `grad` `[planes, outPlane]` at `indices` into `out` `[planes, inPlane]`. */
+  maxPool2dBackward(out: TypedArray, grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, outPlane: number): void;
+  /** Average pooling; `divisor` 0 means the window size (with or without padding per `countIncludePad`). */
+  avgPool2d(out: TypedArray, x: TypedArray, g: Pool2dGeometry, countIncludePad: boolean, divisor: number): void;
+  /** Backward of avgPool2d (accumulates). */
+  avgPool2dBackward(out: TypedArray, grad: TypedArray, g: Pool2dGeometry, countIncludePad: boolean, divisor: number): void;
+  /** Adaptive average pooling: cell `i` of `n` averages `[floor(i·size/n), ceil((i+1)·size/n))` per axis. */
+  adaptiveAvgPool2d(out: TypedArray, x: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
+  /** Backward of adaptiveAvgPool2d (accumulates). */
+  adaptiveAvgPool2dBackward(out: TypedArray, grad: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
+
+  // --- fused per-group optimizer steps (src/optim; kernels in js/optim.ts) ---
+  // Each call updates every parameter of ONE group in place. The arrays are
+  // parallel (entry i belongs to parameter i), contiguous, all of the param's
+  // float dtype; an empty state array means "not used by this configuration".
+  // `steps[i]` is parameter i's step count t after this step's increment (t ≥ 1).
+  /** SGD; `fresh[i] = 1` when momentum buffer i was just created (it becomes the gradient, undampened). */
+  sgdStep(params: TypedArray[], grads: TypedArray[], momentumBuffers: TypedArray[], fresh: Uint8Array, h: SgdHyper): void;
+  /** Adam, and AdamW when `h.decoupledWeightDecay`; `maxExpAvgSqs` is used when `h.amsgrad`. */
+  adamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], maxExpAvgSqs: TypedArray[], steps: Float64Array, h: AdamHyper): void;
+  /** RMSprop; `gradAvgs` used when `h.centered`, `momentumBuffers` when `h.momentum > 0`. */
+  rmspropStep(params: TypedArray[], grads: TypedArray[], squareAvgs: TypedArray[], gradAvgs: TypedArray[], momentumBuffers: TypedArray[], h: RmspropHyper): void;
+  adagradStep(params: TypedArray[], grads: TypedArray[], sums: TypedArray[], steps: Float64Array, h: AdagradHyper): void;
+  adadeltaStep(params: TypedArray[], grads: TypedArray[], squareAvgs: TypedArray[], accDeltas: TypedArray[], h: AdadeltaHyper): void;
+  adamaxStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expInfs: TypedArray[], steps: Float64Array, h: AdamaxHyper): void;
+  /** NAdam; `muProducts[i]` (in/out) is parameter i's running product of momentum coefficients. */
+  nadamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], muProducts: Float64Array, steps: Float64Array, h: NadamHyper): void;
+  radamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], steps: Float64Array, h: RadamHyper): void;
+  /** ASGD; `etas[i]` and `mus[i]` (in/out) are parameter i's current step size and averaging coefficient. */
+  asgdStep(params: TypedArray[], grads: TypedArray[], axs: TypedArray[], etas: Float64Array, mus: Float64Array, steps: Float64Array, h: AsgdHyper): void;
+  rpropStep(params: TypedArray[], grads: TypedArray[], prevs: TypedArray[], stepSizes: TypedArray[], h: RpropHyper): void;
+}
+
+// Hyperparameters of the optimizer kernels: plain numbers and booleans, the
+// group's values at this step (camelCase names of PyTorch's group keys).
+export interface SgdHyper { lr: number; momentum: number; dampening: number; weightDecay: number; nesterov: boolean; maximize: boolean }
+export interface AdamHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; amsgrad: boolean; maximize: boolean; decoupledWeightDecay: boolean }
+export interface RmspropHyper { lr: number; alpha: number; eps: number; weightDecay: number; momentum: number; centered: boolean; maximize: boolean }
+export interface AdagradHyper { lr: number; lrDecay: number; weightDecay: number; eps: number; maximize: boolean }
+export interface AdadeltaHyper { lr: number; rho: number; eps: number; weightDecay: number; maximize: boolean }
+export interface AdamaxHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; maximize: boolean }
+export interface NadamHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; momentumDecay: number; maximize: boolean }
+export interface RadamHyper { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number; maximize: boolean }
+export interface AsgdHyper { lr: number; lambd: number; alpha: number; t0: number; weightDecay: number; maximize: boolean }
+export interface RpropHyper { etaMinus: number; etaPlus: number; stepSizeMin: number; stepSizeMax: number; maximize: boolean }
+
+/**
+ * A 2-D sliding window, in elements. `padH`/`padW` are the top/left padding;
+ * the bottom/right padding is implied by the output size (so asymmetric
+ * padding such as `padding: 'same'` with an even kernel needs nothing more).
+ */
+export interface Window2d {
+  readonly kernelH: number;
+  readonly kernelW: number;
+  readonly strideH: number;
+  readonly strideW: number;
+  readonly padH: number;
+  readonly padW: number;
+  readonly dilationH: number;
+  readonly dilationW: number;
+}
+
+/** im2col geometry: input `[batch, channels, height, width]`, output positions `[outH, outW]`. */
+export interface Conv2dGeometry extends Window2d {
+  readonly batch: number;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+  readonly outH: number;
+  readonly outW: number;
+}
+
+/** Pooling geometry: input `[planes, height, width]`, output `[planes, outH, outW]`. */
+export interface Pool2dGeometry extends Window2d {
+  readonly planes: number;
+  readonly height: number;
+  readonly width: number;
+  readonly outH: number;
+  readonly outW: number;
 }

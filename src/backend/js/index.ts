@@ -1,7 +1,12 @@
 import type { Backend } from '../backend.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
+import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
+import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
+import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { reduce } from './reduce.js';
+import * as optim from './optim.js';
+import { logsumexp, nllLoss, nllLossBackward, softmax, softmaxBackward } from './softmax.js';
 
 /** The pure-TypeScript backend: runs everywhere, and is the reference the native backend is checked against. */
 export const jsBackend: Backend = {
@@ -13,4 +18,22 @@ export const jsBackend: Backend = {
   where,
   reduce,
   matmul,
+  gather,
+  scatterAdd,
+  indexSelect,
+  indexAdd,
+  softmax,
+  softmaxBackward,
+  logsumexp,
+  nllLoss,
+  nllLossBackward,
+  im2col,
+  col2im,
+  maxPool2d,
+  maxPool2dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dBackward,
+  ...optim,
 };

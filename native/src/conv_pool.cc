@@ -1,0 +1,211 @@
+// im2col / col2im and max pooling over contiguous NCHW planes, mirroring
+// src/backend/js/conv.ts and pool.ts. Every input index is clamped to its
+// plane before it is read, whatever geometry arrives.
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace kd {
+namespace {
+
+inline int64_t clamp64(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
+// ceil(a / b) for b > 0 and any sign of a.
+inline int64_t ceil_div_signed(int64_t a, int64_t b) { return a >= 0 ? (a + b - 1) / b : -((-a) / b); }
+
+// The output columns [lo, hi) whose input column iw0 + ow * stride lies in [0, width).
+inline void valid_cols(int64_t iw0, int64_t stride, int64_t width, int64_t out_w, int64_t* lo, int64_t* hi) {
+  *lo = clamp64(ceil_div_signed(-iw0, stride), 0, out_w);
+  *hi = clamp64(ceil_div_signed(width - iw0, stride), *lo, out_w);
+}
+
+template <typename T>
+void im2col_typed(T* out, const T* x, const ConvGeom& g) {
+  const int64_t planes = g.batch * g.channels;
+  const int64_t taps = g.kernel_h * g.kernel_w;
+  const int64_t per_plane = taps * g.out_h * g.out_w;
+  parallel_for(planes, 1 + (int64_t(1) << 14) / (per_plane + 1), [&](int64_t s, int64_t e) {
+    for (int64_t pl = s; pl < e; ++pl) {
+      const T* xp = x + pl * g.height * g.width;
+      T* o = out + pl * per_plane;
+      for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+        for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+          const int64_t iw0 = kj * g.dilation_w - g.pad_w;
+          int64_t lo, hi;
+          valid_cols(iw0, g.stride_w, g.width, g.out_w, &lo, &hi);
+          for (int64_t oh = 0; oh < g.out_h; ++oh, o += g.out_w) {
+            const int64_t ih = oh * g.stride_h - g.pad_h + ki * g.dilation_h;
+            if (ih < 0 || ih >= g.height || lo >= hi) {
+              std::memset(o, 0, sizeof(T) * g.out_w);
+              continue;
+            }
+            const T* row = xp + ih * g.width + iw0;
+            for (int64_t ow = 0; ow < lo; ++ow) o[ow] = 0;
+            if (g.stride_w == 1)
+              std::memcpy(o + lo, row + lo, sizeof(T) * (hi - lo));
+            else
+              for (int64_t ow = lo; ow < hi; ++ow) o[ow] = row[ow * g.stride_w];
+            for (int64_t ow = hi; ow < g.out_w; ++ow) o[ow] = 0;
+          }
+        }
+    }
+  });
+}
+
+template <typename T>
+void col2im_typed(T* out, const T* cols, const ConvGeom& g) {
+  const int64_t planes = g.batch * g.channels;
+  const int64_t per_plane = g.kernel_h * g.kernel_w * g.out_h * g.out_w;
+  // NOTE: plane (n, c) of the result only receives rows of its own (n, c), so planes run in parallel.
+  parallel_for(planes, 1 + (int64_t(1) << 14) / (per_plane + 1), [&](int64_t s, int64_t e) {
+    for (int64_t pl = s; pl < e; ++pl) {
+      T* xp = out + pl * g.height * g.width;
+      const T* o = cols + pl * per_plane;
+      for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+        for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+          const int64_t iw0 = kj * g.dilation_w - g.pad_w;
+          int64_t lo, hi;
+          valid_cols(iw0, g.stride_w, g.width, g.out_w, &lo, &hi);
+          for (int64_t oh = 0; oh < g.out_h; ++oh, o += g.out_w) {
+            const int64_t ih = oh * g.stride_h - g.pad_h + ki * g.dilation_h;
+            if (ih < 0 || ih >= g.height) continue;
+            T* row = xp + ih * g.width + iw0;
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow * g.stride_w] += o[ow];
+          }
+        }
+    }
+  });
+}
+
+// First tap at or after `start` (stepping by `step`) that is >= 0.
+inline int64_t first_inside(int64_t start, int64_t step) {
+  return start >= 0 ? start : start + ceil_div_signed(-start, step) * step;
+}
+
+template <typename T>
+void max_pool_typed(T* out, int32_t* indices, const T* x, const PoolGeom& g) {
+  const int64_t H = g.height, W = g.width, OH = g.out_h, OW = g.out_w;
+  const int64_t kh = g.kernel_h, kw = g.kernel_w, sh = g.stride_h, sw = g.stride_w, ph = g.pad_h, pw = g.pad_w;
+  const int64_t dh = g.dilation_h, dw = g.dilation_w;
+  const int64_t in_plane = H * W, out_plane = OH * OW;
+  // The in-image tap range of every output column, the same for all rows and planes.
+  std::vector<int64_t> col_lo(static_cast<size_t>(OW)), col_hi(static_cast<size_t>(OW));
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    const int64_t start = ow * sw - pw;
+    const int64_t end = start + (kw - 1) * dw + 1;
+    col_lo[ow] = first_inside(start, dw);
+    col_hi[ow] = end < W ? end : W;
+  }
+  const int64_t* lo_p = col_lo.data();
+  const int64_t* hi_p = col_hi.data();
+  // Output columns whose window lies inside the image horizontally: there the
+  // taps of a row of outputs are processed side by side (vectorized).
+  int64_t ow_a = OW, ow_b = OW;
+  for (int64_t ow = 0; ow < OW; ++ow) {
+    if (ow * sw - pw >= 0 && ow * sw - pw + (kw - 1) * dw + 1 <= W) {
+      if (ow_a == OW) ow_a = ow;
+      ow_b = ow + 1;
+    }
+  }
+  parallel_for(g.planes, 1 + (int64_t(1) << 13) / (out_plane * kh * kw + 1), [&](int64_t s, int64_t e) {
+    std::vector<T> best_row(static_cast<size_t>(OW));
+    std::vector<int32_t> idx_row(static_cast<size_t>(OW));
+    T* __restrict br = best_row.data();
+    int32_t* __restrict ir = idx_row.data();
+    for (int64_t p = s; p < e; ++p) {
+      const T* xp = x + p * in_plane;
+      T* op = out + p * out_plane;
+      int32_t* ip = indices + p * out_plane;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t h_start = oh * sh - ph;
+        const int64_t h_end = h_start + (kh - 1) * dh + 1;
+        const int64_t ih0 = first_inside(h_start, dh), ih1 = h_end < H ? h_end : H;
+        // Interior columns: taps in the same order as the scalar loop (rows, then columns).
+        for (int64_t ow = ow_a; ow < ow_b; ++ow) {
+          br[ow] = static_cast<T>(-__builtin_inf());
+          ir[ow] = static_cast<int32_t>(ih0 * W + ow * sw - pw);
+        }
+        for (int64_t ih = ih0; ih < ih1; ih += dh)
+          for (int64_t kj = 0; kj < kw; ++kj) {
+            const int64_t base = ih * W + kj * dw - pw;
+            const T* src = xp + base;
+            for (int64_t ow = ow_a; ow < ow_b; ++ow) {
+              const T v = src[ow * sw];
+              // NOTE: NaN wins (PyTorch's rule); written as selects so the loop vectorizes.
+              const bool take = (v > br[ow]) | (v != v);
+              br[ow] = take ? v : br[ow];
+              ir[ow] = take ? static_cast<int32_t>(base + ow * sw) : ir[ow];
+            }
+          }
+        for (int64_t ow = ow_a; ow < ow_b; ++ow) {
+          op[oh * OW + ow] = br[ow];
+          ip[oh * OW + ow] = ir[ow];
+        }
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          if (ow == ow_a) ow = ow_b;  // the interior is done
+          if (ow >= OW) break;
+          const int64_t iw0 = lo_p[ow], iw1 = hi_p[ow];
+          // NOTE: starts from -inf at the first in-bounds tap and NaN wins (PyTorch's rule).
+          T best = static_cast<T>(-__builtin_inf());
+          int64_t best_i = ih0 * W + iw0;
+          for (int64_t ih = ih0; ih < ih1; ih += dh) {
+            const T* row = xp + ih * W;
+            for (int64_t iw = iw0; iw < iw1; iw += dw) {
+              const T v = row[iw];
+              const bool take = (v > best) | (v != v);
+              best = take ? v : best;
+              best_i = take ? ih * W + iw : best_i;
+            }
+          }
+          op[oh * OW + ow] = best;
+          ip[oh * OW + ow] = static_cast<int32_t>(best_i);
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void max_pool_backward_typed(T* out, const T* grad, const int32_t* indices, int64_t planes, int64_t in_plane,
+                             int64_t out_plane) {
+  parallel_for(planes, 1 + (int64_t(1) << 14) / (out_plane + 1), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      T* op = out + p * in_plane;
+      const T* gp = grad + p * out_plane;
+      const int32_t* ip = indices + p * out_plane;
+      for (int64_t o = 0; o < out_plane; ++o) {
+        const int64_t i = ip[o];
+        // NOTE: an index outside the plane (a window entirely in the padding) is skipped, never followed.
+        if (i >= 0 && i < in_plane) op[i] += gp[o];
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g) {
+  if (t == DType::F32) im2col_typed(static_cast<float*>(out), static_cast<const float*>(x), g);
+  else im2col_typed(static_cast<double*>(out), static_cast<const double*>(x), g);
+}
+
+void col2im_kernel(DType t, void* out, const void* cols, const ConvGeom& g) {
+  if (t == DType::F32) col2im_typed(static_cast<float*>(out), static_cast<const float*>(cols), g);
+  else col2im_typed(static_cast<double*>(out), static_cast<const double*>(cols), g);
+}
+
+void max_pool_kernel(DType t, void* out, int32_t* indices, const void* x, const PoolGeom& g) {
+  if (t == DType::F32) max_pool_typed(static_cast<float*>(out), indices, static_cast<const float*>(x), g);
+  else max_pool_typed(static_cast<double*>(out), indices, static_cast<const double*>(x), g);
+}
+
+void max_pool_backward_kernel(DType t, void* out, const void* grad, const int32_t* indices, int64_t planes,
+                              int64_t in_plane, int64_t out_plane) {
+  if (t == DType::F32)
+    max_pool_backward_typed(static_cast<float*>(out), static_cast<const float*>(grad), indices, planes, in_plane, out_plane);
+  else
+    max_pool_backward_typed(static_cast<double*>(out), static_cast<const double*>(grad), indices, planes, in_plane, out_plane);
+}
+
+}  // namespace kd

@@ -1,0 +1,336 @@
+// The GEMM driver (Goto/BLIS loop nest): blocks of B are packed into NR-wide
+// panels shared by all threads, blocks of A into MR-high panels, and the
+// register tiles of each block are split among the pool's threads.
+#include "gemm.h"
+
+#include <cstring>
+
+#include "buffer.h"
+#include "pool.h"
+
+namespace kd {
+namespace isa_portable {
+#include "gemm_generic.h"
+}
+
+GemmKernels portable_gemm_kernels() {
+  GemmKernels k;
+  k.f32 = MicroKernel<float>{4, 8, 256, 128, 2048, isa_portable::ukr_generic<float, 4, 8>};
+  k.f64 = MicroKernel<double>{4, 4, 256, 128, 2048, isa_portable::ukr_generic<double, 4, 4>};
+  return k;
+}
+
+namespace {
+
+GemmKernels g_kernels = portable_gemm_kernels();
+
+template <typename T>
+const MicroKernel<T>& kernel_for();
+template <>
+const MicroKernel<float>& kernel_for<float>() { return g_kernels.f32; }
+template <>
+const MicroKernel<double>& kernel_for<double>() { return g_kernels.f64; }
+
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+constexpr int kMaxTile = 16 * 32;  // largest MR * NR of any kernel
+
+// Packs rows [0, rows) x cols [0, kc) of A (at `a`) into an MR-high panel:
+// dst[p * MR + r]; rows past `rows` are zero.
+template <typename T>
+void pack_a(T* dst, const T* a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc, int mr) {
+  if (rows < mr) std::memset(dst, 0, sizeof(T) * mr * kc);
+  if (rsa == 1) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = a + p * csa;
+      T* d = dst + p * mr;
+      for (int64_t r = 0; r < rows; ++r) d[r] = src[r];
+    }
+  } else {
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* src = a + r * rsa;
+      T* d = dst + r;
+      if (csa == 1) {
+        for (int64_t p = 0; p < kc; ++p) d[p * mr] = src[p];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) d[p * mr] = src[p * csa];
+      }
+    }
+  }
+}
+
+// Packs rows [0, kc) x cols [0, cols) of B into an NR-wide panel: dst[p * NR + c].
+template <typename T>
+void pack_b(T* dst, const T* b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols, int nr) {
+  if (cols < nr) std::memset(dst, 0, sizeof(T) * nr * kc);
+  if (csb == 1) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = b + p * rsb;
+      T* d = dst + p * nr;
+      for (int64_t c = 0; c < cols; ++c) d[c] = src[c];
+    }
+  } else {
+    for (int64_t c = 0; c < cols; ++c) {
+      const T* src = b + c * csb;
+      T* d = dst + c;
+      if (rsb == 1) {
+        for (int64_t p = 0; p < kc; ++p) d[p * nr] = src[p];
+      } else {
+        for (int64_t p = 0; p < kc; ++p) d[p * nr] = src[p * rsb];
+      }
+    }
+  }
+}
+
+// One thread's GEMM on a block of C: c[m x n] (row stride ldc) (+)= A B.
+template <typename T>
+void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t rsa, int64_t csa, const T* b,
+                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate);
+
+// Threads split C into independent blocks, each packing its own panels: no
+// barriers, so a thread that the OS descheduled (2 cores shared by several
+// processes) delays only its own block, never the others at a barrier.
+template <typename T>
+struct SplitJob {
+  const MicroKernel<T>* K;
+  T* c;
+  const T* a;
+  int64_t rsa, csa;
+  const T* b;
+  int64_t rsb, csb;
+  int64_t m, n, k;
+  bool accumulate;
+  bool split_m;
+};
+
+template <typename T>
+void split_job_fn(void* ctx, int ith, int nth) {
+  const SplitJob<T>& J = *static_cast<SplitJob<T>*>(ctx);
+  const MicroKernel<T>& K = *J.K;
+  if (J.split_m) {
+    const int64_t np = ceil_div(J.m, K.mr);
+    const int64_t i0 = np * ith / nth * K.mr, i1 = min64(J.m, np * (ith + 1) / nth * K.mr);
+    if (i1 > i0)
+      gemm_block(K, J.c + i0 * J.n, J.n, J.a + i0 * J.rsa, J.rsa, J.csa, J.b, J.rsb, J.csb, i1 - i0, J.n, J.k, J.accumulate);
+  } else {
+    const int64_t np = ceil_div(J.n, K.nr);
+    const int64_t j0 = np * ith / nth * K.nr, j1 = min64(J.n, np * (ith + 1) / nth * K.nr);
+    if (j1 > j0)
+      gemm_block(K, J.c + j0, J.n, J.a, J.rsa, J.csa, J.b + j0 * J.csb, J.rsb, J.csb, J.m, j1 - j0, J.k, J.accumulate);
+  }
+}
+
+template <typename T>
+ScratchBuffer<T>& pack_buffer_a() {
+  static thread_local ScratchBuffer<T> buf;
+  return buf;
+}
+template <typename T>
+ScratchBuffer<T>& pack_buffer_b() {
+  static thread_local ScratchBuffer<T> buf;
+  return buf;
+}
+
+template <typename T>
+void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t rsa, int64_t csa, const T* b,
+                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  const int MR = K.mr, NR = K.nr;
+  const int64_t kcb = min64(K.kc, k);
+  T* ap = pack_buffer_a<T>().get(static_cast<size_t>(ceil_div(min64(K.mc, m), MR) * MR * kcb));
+  T* bp = pack_buffer_b<T>().get(static_cast<size_t>(ceil_div(min64(K.nc, n), NR) * NR * kcb));
+  alignas(64) T tile[kMaxTile];
+  for (int64_t jc = 0; jc < n; jc += K.nc) {
+    const int64_t nc = min64(K.nc, n - jc);
+    const int64_t npb = ceil_div(nc, NR);
+    for (int64_t pc = 0; pc < k; pc += K.kc) {
+      const int64_t kc = min64(K.kc, k - pc);
+      const int beta = (pc > 0 || accumulate) ? 1 : 0;
+      for (int64_t jp = 0; jp < npb; ++jp) {
+        const int64_t j0 = jc + jp * NR;
+        pack_b(bp + jp * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, min64(NR, n - j0), NR);
+      }
+      for (int64_t ic = 0; ic < m; ic += K.mc) {
+        const int64_t mc = min64(K.mc, m - ic);
+        const int64_t npa = ceil_div(mc, MR);
+        for (int64_t ip = 0; ip < npa; ++ip) {
+          const int64_t i0 = ic + ip * MR;
+          pack_a(ap + ip * MR * kc, a + i0 * rsa + pc * csa, rsa, csa, min64(MR, m - i0), kc, MR);
+        }
+        // B micro-panel outer, so it stays in L1 while the A block (in L2) streams past it.
+        for (int64_t jp = 0; jp < npb; ++jp) {
+          const int64_t cols = min64(NR, nc - jp * NR);
+          const T* bpp = bp + jp * NR * kc;
+          for (int64_t ip = 0; ip < npa; ++ip) {
+            const int64_t rows = min64(MR, mc - ip * MR);
+            T* cp = c + (ic + ip * MR) * ldc + jc + jp * NR;
+            const T* app = ap + ip * MR * kc;
+            if (rows == MR && cols == NR) {
+              K.fn(kc, app, bpp, cp, ldc, beta);
+            } else {
+              K.fn(kc, app, bpp, tile, NR, 0);
+              for (int64_t r = 0; r < rows; ++r)
+                for (int64_t cc = 0; cc < cols; ++cc)
+                  cp[r * ldc + cc] = beta ? cp[r * ldc + cc] + tile[r * NR + cc] : tile[r * NR + cc];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Small or degenerate products: no packing, direct loops.
+template <typename T>
+void gemm_direct(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb, int64_t csb, int64_t m, int64_t n,
+                 int64_t k, bool accumulate) {
+  if (!accumulate)
+    for (int64_t i = 0; i < m * n; ++i) c[i] = 0;
+  if (csb == 1) {
+    // Rows of C accumulate scaled rows of B (vectorizes over j).
+    for (int64_t i = 0; i < m; ++i) {
+      T* ci = c + i * n;
+      for (int64_t p = 0; p < k; ++p) {
+        const T av = a[i * rsa + p * csa];
+        const T* bp = b + p * rsb;
+        for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
+      }
+    }
+    return;
+  }
+  if (csa == 1 && rsb == 1) {
+    // Dot products of contiguous rows of A with contiguous columns of B.
+    constexpr int L = 16;
+    for (int64_t i = 0; i < m; ++i) {
+      const T* ai = a + i * rsa;
+      for (int64_t j = 0; j < n; ++j) {
+        const T* bj = b + j * csb;
+        T acc[L] = {};
+        int64_t p = 0;
+        for (; p + L <= k; p += L)
+          for (int l = 0; l < L; ++l) acc[l] += ai[p + l] * bj[p + l];
+        T s = 0;
+        for (int l = 0; l < L; ++l) s += acc[l];
+        for (; p < k; ++p) s += ai[p] * bj[p];
+        c[i * n + j] += s;
+      }
+    }
+    return;
+  }
+  if (rsa == 1 && n <= 4) {
+    // Columns of C accumulate scaled columns of A.
+    for (int64_t j = 0; j < n; ++j)
+      for (int64_t p = 0; p < k; ++p) {
+        const T bv = b[p * rsb + j * csb];
+        const T* ap = a + p * csa;
+        for (int64_t i = 0; i < m; ++i) c[i * n + j] += ap[i] * bv;
+      }
+    return;
+  }
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T s = 0;
+      for (int64_t p = 0; p < k; ++p) s += a[i * rsa + p * csa] * b[p * rsb + j * csb];
+      c[i * n + j] += s;
+    }
+}
+
+template <typename T>
+bool use_direct(const MicroKernel<T>& K, int64_t m, int64_t n, int64_t k, int64_t csa, int64_t rsb, int64_t csb) {
+  if (m * n * k <= 4096) return true;
+  // NOTE: when C is narrower or shorter than half a register tile, most of
+  // the tile would be padding; contiguous dot products (A rows against B
+  // columns) waste nothing. This is the shape of a convolution's weight
+  // gradient per sample (e.g. [16, 784] @ [784, 9]).
+  if (csa == 1 && rsb == 1 && (n * 2 <= K.nr || m * 2 <= K.mr)) return true;
+  // NOTE: a tiny k (an outer product, e.g. the first layer of the seed model,
+  // k = 1) is faster as rows of axpy than packed: packing would cost more than
+  // the multiply-adds.
+  if (k <= 4 && csb == 1) return true;
+  // Matrix-vector shapes waste most of a register tile.
+  if (m == 1 && (csb == 1 || rsb == 1)) return true;
+  if (n == 1) return true;
+  return false;
+}
+
+template <typename T>
+void gemm_one(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb, int64_t csb, int64_t m, int64_t n,
+              int64_t k, bool accumulate, int want_threads) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    if (!accumulate) std::memset(c, 0, sizeof(T) * m * n);
+    return;
+  }
+  if (use_direct<T>(kernel_for<T>(), m, n, k, csa, rsb, csb)) {
+    gemm_direct(c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
+    return;
+  }
+  const MicroKernel<T>& K = kernel_for<T>();
+  // NOTE: a thread costs a wake-up of a few microseconds; below ~2^18
+  // multiply-adds one thread finishes first.
+  int nth = (m * n * k < (int64_t(1) << 18)) ? 1 : want_threads;
+  const int64_t pm = ceil_div(m, K.mr), pn = ceil_div(n, K.nr);
+  // Split rows when there are enough row panels for every thread to get
+  // several (B is then packed once per thread); else split columns.
+  const bool split_m = pm >= 4 * nth || pm >= pn;
+  const int64_t parts = split_m ? pm : pn;
+  if (nth > parts) nth = static_cast<int>(parts);
+  if (nth <= 1) {
+    gemm_block(K, c, n, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
+    return;
+  }
+  SplitJob<T> J{&K, c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate, split_m};
+  pool_run(split_job_fn<T>, &J, nth);
+}
+
+template <typename T>
+struct BatchJob {
+  T* out;
+  MatArg<T> a, b;
+  int64_t batch, m, n, k;
+  bool accumulate;
+};
+
+template <typename T>
+void batch_job_fn(void* ctx, int ith, int nth) {
+  auto& J = *static_cast<BatchJob<T>*>(ctx);
+  const int64_t b0 = J.batch * ith / nth, b1 = J.batch * (ith + 1) / nth;
+  for (int64_t bt = b0; bt < b1; ++bt)
+    gemm_one(J.out + bt * J.m * J.n, J.a.data + bt * J.a.bs, J.a.rs, J.a.cs, J.b.data + bt * J.b.bs, J.b.rs, J.b.cs, J.m,
+             J.n, J.k, J.accumulate, 1);
+}
+
+}  // namespace
+
+void set_gemm_path(KernelPath path) {
+#if defined(__x86_64__) || defined(_M_X64)
+  if (path == KernelPath::Avx512) {
+    g_kernels = avx512_gemm_kernels();
+    return;
+  }
+  if (path == KernelPath::Avx2Fma) {
+    g_kernels = avx2_gemm_kernels();
+    return;
+  }
+#endif
+  (void)path;
+  g_kernels = portable_gemm_kernels();
+}
+
+template <typename T>
+void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  const int64_t per = m * n * k;
+  if (batch > 1 && per < (int64_t(1) << 20) && per * batch >= (int64_t(1) << 18) && pool_threads() > 1) {
+    BatchJob<T> J{out, a, b, batch, m, n, k, accumulate};
+    pool_run(batch_job_fn<T>, &J, static_cast<int>(min64(batch, pool_threads())));
+    return;
+  }
+  for (int64_t bt = 0; bt < batch; ++bt)
+    gemm_one(out + bt * m * n, a.data + bt * a.bs, a.rs, a.cs, b.data + bt * b.bs, b.rs, b.cs, m, n, k, accumulate,
+             pool_threads());
+}
+
+template void gemm<float>(float*, MatArg<float>, MatArg<float>, int64_t, int64_t, int64_t, int64_t, bool);
+template void gemm<double>(double*, MatArg<double>, MatArg<double>, int64_t, int64_t, int64_t, int64_t, bool);
+
+}  // namespace kd

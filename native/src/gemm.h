@@ -1,0 +1,43 @@
+// Batched strided GEMM: out[b] (+)= A[b] @ B[b], out contiguous [batch, m, n].
+// Operands are strided views (batch, row and column strides in elements), so
+// every transpose combination runs without a copy: packing absorbs strides.
+#pragma once
+#include <cstdint>
+
+#include "cpu.h"
+
+namespace kd {
+
+// A register-blocked micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T Bpanel[kc x NR].
+// `beta` 0 overwrites C, 1 adds to it. Panels are packed by the driver.
+template <typename T>
+struct MicroKernel {
+  int mr, nr;      // register tile
+  int kc, mc, nc;  // cache blocking of k, m, n
+  void (*fn)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int beta);
+};
+
+struct GemmKernels {
+  MicroKernel<float> f32;
+  MicroKernel<double> f64;
+};
+
+GemmKernels portable_gemm_kernels();
+#if defined(__x86_64__) || defined(_M_X64)
+GemmKernels avx2_gemm_kernels();
+GemmKernels avx512_gemm_kernels();
+#endif
+
+void set_gemm_path(KernelPath path);
+
+template <typename T>
+struct MatArg {
+  const T* data;  // already advanced by the view's offset
+  int64_t bs, rs, cs;
+};
+
+// Validated sizes only (the binding layer checks every extent).
+template <typename T>
+void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate);
+
+}  // namespace kd

@@ -1,0 +1,379 @@
+/**
+ * The native backend: loads the C++ addon built from `native/` (by
+ * `npm install`, see `binding.gyp`) and wraps it as a {@link Backend}.
+ *
+ * Each entry handles the dtype combinations the addon implements and hands
+ * every other case to the js backend (the specification), so the native
+ * backend is always complete. The addon checks every argument it receives
+ * against its buffers and throws a JavaScript error for anything out of
+ * bounds; this module only packs arguments.
+ *
+ * Node-only (it uses `node:module`); the browser-safe core never imports it.
+ */
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type {
+  Backend, BinaryOp, Conv2dGeometry, MatrixView, Pool2dGeometry, ReduceOp, StridedView, UnaryOp,
+} from './backend.js';
+import { jsBackend } from './js/index.js';
+import { BackendError } from '../errors.js';
+import type { TypedArray } from '../tensor/dtype.js';
+
+/** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
+export type KernelPath = 'avx512' | 'avx2-fma' | 'portable';
+
+/** The outcome of loading the addon. */
+export interface NativeLoad {
+  /** The backend, or null when the addon could not be loaded. */
+  readonly backend: Backend | null;
+  readonly kernelPath: KernelPath | null;
+  readonly threads: number;
+  /** Why the native backend is off (null when it loaded). */
+  readonly reason: string | null;
+  /** Switches the addon's kernels (tests run every path the CPU has); returns the path now in use. */
+  readonly setKernelPath: (path: KernelPath | 'auto') => KernelPath;
+  /** The kernel paths this CPU can run. */
+  readonly availablePaths: readonly KernelPath[];
+  /** The raw addon (tests only), null when it did not load. */
+  readonly addon: NativeAddon | null;
+}
+
+/** The addon's raw functions (native/src/binding.cc); exported for the fuzz test, not part of the public API. */
+export interface NativeAddon {
+  init(threads: number, path: string): { path: KernelPath; threads: number; avx2Fma: boolean; avx512f: boolean };
+  copy(out: TypedArray, x: TypedArray, meta: Float64Array): void;
+  unary(op: number, out: TypedArray, x: TypedArray, meta: Float64Array, p0: number, p1: number): void;
+  binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  reduce(op: number, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
+  matmul(out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  softmax(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
+  softmaxBackward(out: TypedArray, grad: TypedArray, y: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
+  im2col(out: TypedArray, x: TypedArray, geometry: Float64Array): void;
+  col2im(out: TypedArray, cols: TypedArray, geometry: Float64Array): void;
+  maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, geometry: Float64Array): void;
+  maxPool2dBackward(out: TypedArray, grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, outPlane: number): void;
+  indexSelect(out: TypedArray, x: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
+  indexAdd(out: TypedArray, src: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
+  nllLoss(
+    outLoss: TypedArray, outWeight: TypedArray, logp: TypedArray, target: Int32Array, weight: TypedArray | null,
+    batch: number, classes: number, inner: number, ignoreIndex: number,
+  ): void;
+  nllLossBackward(
+    out: TypedArray, grad: TypedArray, target: Int32Array, weight: TypedArray | null,
+    batch: number, classes: number, inner: number, ignoreIndex: number,
+  ): void;
+  logsumexp(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
+  sgdStep(params: TypedArray[], grads: TypedArray[], momentumBuffers: TypedArray[], fresh: Uint8Array, hyper: Float64Array): void;
+  adamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], maxExpAvgSqs: TypedArray[], steps: Float64Array, hyper: Float64Array): void;
+  rmspropStep(params: TypedArray[], grads: TypedArray[], squareAvgs: TypedArray[], gradAvgs: TypedArray[], momentumBuffers: TypedArray[], hyper: Float64Array): void;
+  adagradStep(params: TypedArray[], grads: TypedArray[], sums: TypedArray[], steps: Float64Array, hyper: Float64Array): void;
+}
+
+// Operation codes: the order of the enums in native/src/kernels.h.
+const UNARY_CODES: Record<UnaryOp, number> = {
+  neg: 0, exp: 1, log: 2, log1p: 3, expm1: 4, sqrt: 5, rsqrt: 6, abs: 7, sign: 8, reciprocal: 9, square: 10,
+  sin: 11, cos: 12, floor: 13, ceil: 14, round: 15, relu: 16, sigmoid: 17, tanh: 18, gelu: 19, geluTanh: 20,
+  silu: 21, logicalNot: 22, isnan: 23, isfinite: 24, clamp: 25, softplus: 26, leakyRelu: 27,
+};
+const BINARY_CODES: Record<BinaryOp, number> = {
+  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
+  logicalAnd: 13, logicalOr: 14, logicalXor: 15,
+};
+const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
+const BOOL_UNARY = new Set<UnaryOp>(['logicalNot', 'isnan', 'isfinite']);
+const BOOL_BINARY = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
+
+/** The addon iterates at most this many dimensions; deeper views go to the js backend. */
+const MAX_DIMS = 16;
+
+function isFloat(a: TypedArray): a is Float32Array | Float64Array {
+  return a instanceof Float32Array || a instanceof Float64Array;
+}
+
+function sameKind(a: TypedArray, b: TypedArray): boolean {
+  return a.constructor === b.constructor;
+}
+
+/** True when every parameter of a group is a float array of one kind (the addon's fused steps need that). */
+function uniformFloat(params: readonly TypedArray[]): boolean {
+  const first = params[0];
+  if (first === undefined) return true;
+  if (!isFloat(first)) return false;
+  for (const p of params) if (p.constructor !== first.constructor) return false;
+  return true;
+}
+
+const b01 = (v: boolean): number => (v ? 1 : 0);
+
+function convGeometry(g: Conv2dGeometry): Float64Array {
+  return Float64Array.of(g.batch, g.channels, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
+    g.dilationH, g.dilationW, g.outH, g.outW);
+}
+
+function poolGeometry(g: Pool2dGeometry): Float64Array {
+  return Float64Array.of(g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
+    g.dilationH, g.dilationW, g.outH, g.outW);
+}
+
+/**
+ * Packs `[ndim, shape…, then per view: offset, strides…]` into a reused
+ * Float64Array: one buffer crossing per call instead of one per number.
+ */
+class MetaPacker {
+  private buf = new Float64Array(1 + MAX_DIMS + 4 * (1 + MAX_DIMS));
+
+  views(shape: readonly number[], views: readonly StridedView[]): Float64Array {
+    const nd = shape.length;
+    const m = this.buf;
+    m[0] = nd;
+    let p = 1;
+    for (let d = 0; d < nd; d++) m[p++] = shape[d]!;
+    for (const v of views) {
+      m[p++] = v.offset;
+      for (let d = 0; d < nd; d++) m[p++] = v.strides[d]!;
+    }
+    return m;
+  }
+
+  matmul(a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean): Float64Array {
+    const x = this.buf;
+    x[0] = batch;
+    x[1] = m;
+    x[2] = n;
+    x[3] = k;
+    x[4] = accumulate ? 1 : 0;
+    x[5] = a.offset;
+    x[6] = a.batchStride;
+    x[7] = a.rowStride;
+    x[8] = a.colStride;
+    x[9] = b.offset;
+    x[10] = b.batchStride;
+    x[11] = b.rowStride;
+    x[12] = b.colStride;
+    return x;
+  }
+}
+
+/** Wraps the raw addon as a Backend; cases the addon does not implement go to the js backend. */
+export function makeNativeBackend(addon: NativeAddon): Backend {
+  const meta = new MetaPacker();
+  const js = jsBackend;
+  return {
+    ...js,
+    name: 'native',
+
+    copy(out, x, shape) {
+      if (shape.length > MAX_DIMS) return js.copy(out, x, shape);
+      addon.copy(out.data, x.data, meta.views(shape, [out, x]));
+    },
+
+    unary(op, out, x, shape, params) {
+      const xd = x.data;
+      const ok = isFloat(xd) && shape.length <= MAX_DIMS && (BOOL_UNARY.has(op) ? out instanceof Uint8Array : sameKind(out, xd));
+      if (!ok) return js.unary(op, out, x, shape, params);
+      let p0 = 0;
+      let p1 = 0;
+      if (op === 'clamp') {
+        p0 = params?.[0] ?? NaN;
+        p1 = params?.[1] ?? NaN;
+      } else if (op === 'softplus') {
+        p0 = params?.[0] ?? 1;
+        p1 = params?.[1] ?? 20;
+      } else if (op === 'leakyRelu') {
+        p0 = params?.[0] ?? 0.01;
+      }
+      addon.unary(UNARY_CODES[op], out, xd, meta.views(shape, [x]), p0, p1);
+    },
+
+    binary(op, out, a, b, shape) {
+      const ad = a.data;
+      const ok = isFloat(ad) && sameKind(ad, b.data) && shape.length <= MAX_DIMS
+        && (BOOL_BINARY.has(op) ? out instanceof Uint8Array : sameKind(out, ad));
+      if (!ok) return js.binary(op, out, a, b, shape);
+      addon.binary(BINARY_CODES[op], out, ad, b.data, meta.views(shape, [a, b]));
+    },
+
+    where(out, cond, a, b, shape) {
+      const ok = cond.data instanceof Uint8Array && sameKind(out, a.data) && sameKind(out, b.data) && shape.length <= MAX_DIMS;
+      if (!ok) return js.where(out, cond, a, b, shape);
+      addon.where(out, cond.data, a.data, b.data, meta.views(shape, [cond, a, b]));
+    },
+
+    reduce(op, out, x, outer, size, inner) {
+      const arg = op === 'argmax' || op === 'argmin';
+      const ok = isFloat(x) && (sameKind(out, x) || (arg && out instanceof Int32Array));
+      if (!ok) return js.reduce(op, out, x, outer, size, inner);
+      addon.reduce(REDUCE_CODES[op], out, x, outer, size, inner);
+    },
+
+    matmul(out, a, b, batch, m, n, k, accumulate = false) {
+      const ok = isFloat(out) && sameKind(out, a.data) && sameKind(out, b.data);
+      if (!ok) return js.matmul(out, a, b, batch, m, n, k, accumulate);
+      addon.matmul(out, a.data, b.data, meta.matmul(a, b, batch, m, n, k, accumulate));
+    },
+
+    softmax(out, x, outer, size, inner, log) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.softmax(out, x, outer, size, inner, log);
+      addon.softmax(out, x, outer, size, inner, log);
+    },
+
+    softmaxBackward(out, grad, y, outer, size, inner, log) {
+      if (!isFloat(y) || !sameKind(out, y) || !sameKind(grad, y)) return js.softmaxBackward(out, grad, y, outer, size, inner, log);
+      addon.softmaxBackward(out, grad, y, outer, size, inner, log);
+    },
+
+    logsumexp(out, x, outer, size, inner) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.logsumexp(out, x, outer, size, inner);
+      addon.logsumexp(out, x, outer, size, inner);
+    },
+
+    nllLoss(outLoss, outWeight, logp, target, weight, batch, classes, inner, ignoreIndex) {
+      const ok = isFloat(logp) && sameKind(outLoss, logp) && sameKind(outWeight, logp) && (weight === null || sameKind(weight, logp))
+        && Number.isInteger(ignoreIndex) && Math.abs(ignoreIndex) < 2 ** 31;
+      if (!ok) return js.nllLoss(outLoss, outWeight, logp, target, weight, batch, classes, inner, ignoreIndex);
+      addon.nllLoss(outLoss, outWeight, logp, target, weight, batch, classes, inner, ignoreIndex);
+    },
+
+    nllLossBackward(out, grad, target, weight, batch, classes, inner, ignoreIndex) {
+      const ok = isFloat(grad) && sameKind(out, grad) && (weight === null || sameKind(weight, grad))
+        && Number.isInteger(ignoreIndex) && Math.abs(ignoreIndex) < 2 ** 31;
+      if (!ok) return js.nllLossBackward(out, grad, target, weight, batch, classes, inner, ignoreIndex);
+      addon.nllLossBackward(out, grad, target, weight, batch, classes, inner, ignoreIndex);
+    },
+
+    indexSelect(out, x, index, outer, size, inner) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.indexSelect(out, x, index, outer, size, inner);
+      addon.indexSelect(out, x, index, outer, size, inner);
+    },
+
+    indexAdd(out, src, index, outer, size, inner) {
+      if (!isFloat(src) || !sameKind(out, src)) return js.indexAdd(out, src, index, outer, size, inner);
+      addon.indexAdd(out, src, index, outer, size, inner);
+    },
+
+    im2col(out, x, g) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.im2col(out, x, g);
+      addon.im2col(out, x, convGeometry(g));
+    },
+
+    col2im(out, cols, g) {
+      if (!isFloat(cols) || !sameKind(out, cols)) return js.col2im(out, cols, g);
+      addon.col2im(out, cols, convGeometry(g));
+    },
+
+    maxPool2d(out, indices, x, g) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.maxPool2d(out, indices, x, g);
+      addon.maxPool2d(out, indices, x, poolGeometry(g));
+    },
+
+    maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane) {
+      if (!isFloat(grad) || !sameKind(out, grad)) return js.maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane);
+      addon.maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane);
+    },
+
+    sgdStep(params, grads, momentumBuffers, fresh, h) {
+      if (!uniformFloat(params)) return js.sgdStep(params, grads, momentumBuffers, fresh, h);
+      addon.sgdStep(params, grads, momentumBuffers, fresh,
+        Float64Array.of(h.lr, h.momentum, h.dampening, h.weightDecay, b01(h.nesterov), b01(h.maximize)));
+    },
+
+    adamStep(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, steps, h) {
+      if (!uniformFloat(params)) return js.adamStep(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, steps, h);
+      addon.adamStep(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, steps, Float64Array.of(
+        h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, b01(h.amsgrad), b01(h.maximize), b01(h.decoupledWeightDecay)));
+    },
+
+    rmspropStep(params, grads, squareAvgs, gradAvgs, momentumBuffers, h) {
+      if (!uniformFloat(params)) return js.rmspropStep(params, grads, squareAvgs, gradAvgs, momentumBuffers, h);
+      addon.rmspropStep(params, grads, squareAvgs, gradAvgs, momentumBuffers, Float64Array.of(
+        h.lr, h.alpha, h.eps, h.weightDecay, h.momentum, b01(h.centered), b01(h.maximize)));
+    },
+
+    adagradStep(params, grads, sums, steps, h) {
+      if (!uniformFloat(params)) return js.adagradStep(params, grads, sums, steps, h);
+      addon.adagradStep(params, grads, sums, steps, Float64Array.of(h.lr, h.lrDecay, h.weightDecay, h.eps, b01(h.maximize)));
+    },
+  };
+}
+
+/** Where the addon is: `build/Release/kindling.node` at the package root (two levels above this module, in src/ and dist/ alike). */
+function packageRoot(): string {
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+}
+
+function threadCount(): { threads: number; problem: string | null } {
+  const raw = process.env.KINDLING_NUM_THREADS;
+  const auto = Math.max(1, availableParallelism());
+  if (raw === undefined || raw === '') return { threads: auto, problem: null };
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) {
+    return { threads: auto, problem: `KINDLING_NUM_THREADS='${raw}' is not an integer in [1, 1024]; using ${auto}` };
+  }
+  return { threads: n, problem: null };
+}
+
+function off(reason: string): NativeLoad {
+  return {
+    backend: null, kernelPath: null, threads: 1, reason, availablePaths: [], addon: null,
+    setKernelPath: () => {
+      throw new BackendError(`the native backend is not available: ${reason}`, { op: 'setKernelPath' });
+    },
+  };
+}
+
+/** Loads the addon once, configuring threads (`KINDLING_NUM_THREADS`) and kernels (`KINDLING_KERNELS`: auto, avx512, avx2-fma, portable). */
+export function loadNative(): NativeLoad {
+  const root = packageRoot();
+  const file = join(root, 'build', 'Release', 'kindling.node');
+  if (!existsSync(file)) {
+    const log = join(root, 'build', 'native-build.log');
+    let why = 'the addon was not built';
+    if (existsSync(log)) {
+      const text = readFileSync(log, 'utf8');
+      if (text.startsWith('status: ok')) {
+        why += ' (its last build succeeded but the file is gone; rebuild with `npm rebuild kindling`)';
+      } else {
+        const lines = text.trim().split('\n').filter((l) => /error|not found|ERR!/i.test(l));
+        why += `; the build failed: ${lines.slice(0, 3).join(' | ') || 'see build/native-build.log'}`;
+      }
+    } else {
+      why += ' (run `npm rebuild kindling` or `npx node-gyp rebuild` in the package; it needs a C++ toolchain and python3)';
+    }
+    return off(`${why} [${file}]`);
+  }
+  let addon: NativeAddon;
+  try {
+    addon = createRequire(import.meta.url)(file) as NativeAddon;
+  } catch (e) {
+    return off(`the addon ${file} failed to load: ${(e as Error).message}`);
+  }
+  const { threads, problem } = threadCount();
+  const want = process.env.KINDLING_KERNELS ?? 'auto';
+  let info: ReturnType<NativeAddon['init']>;
+  try {
+    info = addon.init(threads, want);
+  } catch (e) {
+    return off(`KINDLING_KERNELS='${want}': ${(e as Error).message}`);
+  }
+  if (problem !== null) console.warn(`kindling: ${problem}`);
+  const paths: KernelPath[] = ['portable'];
+  if (info.avx2Fma) paths.push('avx2-fma');
+  if (info.avx512f) paths.push('avx512');
+  const result = {
+    backend: makeNativeBackend(addon),
+    kernelPath: info.path,
+    threads: info.threads,
+    reason: null,
+    availablePaths: paths,
+    addon,
+    setKernelPath(path: KernelPath | 'auto'): KernelPath {
+      result.kernelPath = addon.init(threads, path).path;
+      return result.kernelPath;
+    },
+  };
+  return result;
+}

@@ -1,0 +1,100 @@
+/**
+ * The Node entry and the addon's argument checks: backendInfo, backend
+ * switching, and the messages the binding layer throws (one row per check).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { backend, setBackend } from '../../src/backend/index.js';
+import { loadNative, type NativeAddon } from '../../src/backend/native.js';
+import { backendInfo } from '../../src/node.js';
+import * as kd from '../../src/index.js';
+
+const native = loadNative();
+const addon = native.addon as NativeAddon;
+const initial = backend().name;
+
+afterEach(() => setBackend(initial));
+
+describe('backendInfo', () => {
+  it('reports the backend in use, the kernel path and the threads', () => {
+    setBackend('native');
+    const info = backendInfo();
+    expect(info).toMatchObject({ backend: 'native', nativeAvailable: true, reason: null });
+    expect(['avx512', 'avx2-fma', 'portable']).toContain(info.kernelPath);
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    setBackend('js');
+    expect(backendInfo()).toMatchObject({ backend: 'js', threads: 1 });
+  });
+
+  it('gives the same answers on both backends for a small training computation', () => {
+    const run = (name: string) => {
+      setBackend(name);
+      kd.manualSeed(3);
+      const w = kd.randn([5, 4]).requiresGrad_();
+      const x = kd.randn([7, 5]);
+      const loss = kd.crossEntropy(x.matmul(w).relu(), kd.tensor([0, 1, 2, 3, 0, 1, 2], { dtype: 'int32' }));
+      loss.backward();
+      return [loss.item(), ...Array.from(w.grad!.dataSync())];
+    };
+    const js = run('js');
+    const nat = run('native');
+    nat.forEach((v, i) => expect(v).toBeCloseTo(js[i]!, 5));
+  });
+});
+
+const f32 = (n: number) => new Float32Array(n);
+
+describe('binding-layer checks', () => {
+  const rows: { name: string; call: () => void; error: typeof TypeError | typeof RangeError; match: RegExp }[] = [
+    {
+      name: 'a matmul view past its array',
+      call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 0, 1, 0, 2, 1, 0, 0, 2, 1)),
+      error: RangeError, match: /kindling native matmul: a view \(offset 1\) reaches elements \[1, 4\] of an array of length 4/,
+    },
+    {
+      name: 'a negative size',
+      call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, -2, 2, 2, 0, 0, 0, 2, 1, 0, 0, 2, 1)),
+      error: RangeError, match: /matmul: m must be an integer in \[0, \d+\], got -2/,
+    },
+    {
+      name: 'a fractional stride',
+      call: () => addon.copy(f32(4), f32(4), Float64Array.of(1, 4, 0, 1, 0, 0.5)),
+      error: RangeError, match: /copy: stride must be an integer .* got 0\.5/,
+    },
+    {
+      name: 'a huge shape',
+      call: () => addon.copy(f32(4), f32(4), Float64Array.of(2, 2 ** 40, 2 ** 40, 0, 1, 1, 0, 1, 1)),
+      error: RangeError, match: /copy: shape has 1\.20893e\+24 elements, more than any buffer holds/,
+    },
+    {
+      name: 'mixed array kinds',
+      call: () => addon.binary(0, f32(2), f32(2), new Float64Array(2), Float64Array.of(1, 2, 0, 1, 0, 1)),
+      error: TypeError, match: /binary: b must be a Float32Array, got a Float64Array/,
+    },
+    {
+      name: 'a plain array instead of a typed array',
+      call: () => addon.softmax(f32(2), [1, 2] as unknown as Float32Array, 1, 2, 1, false),
+      error: TypeError, match: /softmax: x must be a typed array/,
+    },
+    {
+      name: 'a class index out of range',
+      call: () => addon.nllLoss(f32(1), f32(1), f32(3), Int32Array.of(3), null, 1, 3, 1, -100),
+      error: RangeError, match: /nllLoss: target\[0\] = 3 is outside \[0, 3\)/,
+    },
+    {
+      name: 'a gradient shorter than its parameter',
+      call: () => addon.sgdStep([f32(3)], [f32(2)], [], new Uint8Array(1), Float64Array.of(0.1, 0, 0, 0, 0, 0)),
+      error: RangeError, match: /sgdStep: grads\[0\] has 2 elements, params\[0\] 3/,
+    },
+    {
+      name: 'an unknown kernel path',
+      call: () => addon.init(1, 'sse9'),
+      error: RangeError, match: /init: kernel path 'sse9' is not available on this CPU/,
+    },
+  ];
+  for (const row of rows) {
+    it(row.name, () => {
+      expect(row.call).toThrow(row.error);
+      expect(row.call).toThrow(row.match);
+    });
+  }
+});
