@@ -42,7 +42,7 @@ export class Node implements GradNode {
       const t = this.saved[i]!;
       if (t.version !== this.savedVersions[i]) {
         throw new AutogradError(
-          `one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+          'one of the variables needed for gradient computation has been modified by an inplace operation: ' +
             `[${t.dtype} ${fmtShape(t.shape)}], which is saved by ${this.name}, is at version ${t.version}; ` +
             `expected version ${this.savedVersions[i]} instead`,
           { op: 'backward', hint: 'use the out-of-place op (add instead of add_), or clone() the tensor before modifying it' },

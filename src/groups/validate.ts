@@ -89,7 +89,7 @@ export function validateDefaults(defaults: unknown, schema: HyperSchema, problem
       problems.push(`options.defaults: unknown hyperparameter ${q(k)}${hint ? ` (did you mean ${q(hint)}?)` : ''}; valid keys are those of ${schema.source}`);
       continue;
     }
-    checkValue(k, v, schema, `options.defaults`, problems);
+    checkValue(k, v, schema, 'options.defaults', problems);
   }
 }
 

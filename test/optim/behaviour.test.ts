@@ -56,7 +56,6 @@ describe('one pass per group: each group is one call of the optimizer\'s fused k
   }
 });
 
-
 describe('every optimizer, every configuration', () => {
   for (const [name, make] of CASES) {
     describe(name, () => {

@@ -172,7 +172,10 @@ describe('loading', () => {
     const p = seeded([2], 1);
     const torchSd = {
       state: { '0': { step: tensor(3), exp_avg: tensor([0.1, 0.2]), exp_avg_sq: tensor([0.01, 0.02]) } },
-      param_groups: [{ lr: 0.01, betas: [0.8, 0.9], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, initial_lr: 0.02, params: [0] }],
+      param_groups: [{
+        lr: 0.01, betas: [0.8, 0.9], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false,
+        foreach: null, capturable: false, differentiable: false, fused: false, initial_lr: 0.02, params: [0],
+      }],
     };
     const opt = new optim.Adam([p]);
     opt.loadStateDict(torchSd);
@@ -189,7 +192,10 @@ describe('loading', () => {
   it('drops PyTorch 1.13\'s empty SGD state (momentum_buffer: None)', () => {
     const p = seeded([2], 1);
     const opt = new optim.SGD([p], { lr: 0.1 });
-    opt.loadStateDict({ state: { 0: { momentum_buffer: null } }, param_groups: [{ lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, params: [0] }] });
+    opt.loadStateDict({
+      state: { 0: { momentum_buffer: null } },
+      param_groups: [{ lr: 0.1, momentum: 0, dampening: 0, weight_decay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, params: [0] }],
+    });
     expect(opt.state.size).toBe(0);
   });
 });
