@@ -1,7 +1,7 @@
 import { AutogradError, fmtShape, InternalError, ShapeError } from '../errors.js';
 import type { BackwardOptions } from '../tensor/methods.js';
 import type { GradNode } from '../tensor/tensor.js';
-import { Tensor } from '../tensor/tensor.js';
+import { contiguousStrides, type Storage, Tensor } from '../tensor/tensor.js';
 import { onesLike } from '../tensor/creation.js';
 import { noGrad } from './grad-mode.js';
 
@@ -46,20 +46,27 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const order = topologicalOrder(start);
   const grads = new Map<Vertex, Tensor>([[start, seed]]);
   const retain = options.retainGraph ?? false;
+  // Storages whose gradients must be copied, not taken, into a `.grad`: the
+  // seed (the user's `gradient`, or the implicit ones) and every storage
+  // already handed to a `.grad` in this pass (AddBackward passes one gradient
+  // to both inputs unchanged). See `accumulate`.
+  const pinned = new Set<Storage>([seed.storage]);
+  if (gradient !== undefined) pinned.add(gradient.storage);
+  const steal: StealState = { pinned, order, forward: null };
 
   noGrad(() => {
     for (const v of order) {
       const g = grads.get(v);
       grads.delete(v);
       if (v instanceof Tensor) {
-        if (g !== undefined) accumulate(v, g);
+        if (g !== undefined) accumulate(v, g, steal);
         continue;
       }
       if (g === undefined) {
         if (!retain) v.release();
         continue;
       }
-      if (v.retainedBy !== null) accumulate(v.retainedBy, g);
+      if (v.retainedBy !== null) accumulate(v.retainedBy, g, steal);
       const inputGrads = v.apply(g);
       if (!retain) v.release();
       for (let i = 0; i < v.next.length; i++) {
@@ -77,14 +84,64 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   });
 }
 
-/** Adds `g` into `t.grad`, copying on first write so a grad never aliases another tensor. */
-function accumulate(t: Tensor, g: Tensor): void {
+interface StealState {
+  /** Storages that must not become (part of) a `.grad`. */
+  readonly pinned: Set<Storage>;
+  /** The pass's vertices, to check saved tensors against. */
+  readonly order: readonly Vertex[];
+  /** Storages of the graph's forward tensors (leaves and node inputs), built on first use. */
+  forward: Set<Storage> | null;
+}
+
+/**
+ * Adds `g` into `t.grad`. When `t.grad` is null, takes `g`'s storage instead
+ * of copying it (PyTorch steals the incoming gradient the same way) when that
+ * cannot alias anything: `g` is contiguous and owns its whole storage, and that
+ * storage is not pinned (the seed, the user's `gradient`, a storage already
+ * given to another `.grad`), not a forward tensor of the graph (an input of a
+ * node, or a tensor a node saved), and not a tensor that requires grad.
+ * Backward closures return fresh tensors or pass their gradient through, so
+ * these checks cover every way a gradient can share memory.
+ */
+function accumulate(t: Tensor, g: Tensor, steal: StealState): void {
   const gt = g.dtype === t.dtype ? g : g.to(t.dtype);
-  if (t.grad === null) {
-    t.grad = gt.clone();
-  } else {
+  if (t.grad !== null) {
     t.grad.add_(gt);
+    return;
   }
+  if (canSteal(gt, steal)) {
+    steal.pinned.add(gt.storage);
+    // NOTE: a fresh Tensor over the taken storage: the grad is a leaf with no
+    // base, whatever view of the storage the closure returned.
+    t.grad = new Tensor(gt.storage, [...t.shape], contiguousStrides(t.shape), 0, t.dtype);
+  } else {
+    t.grad = gt.clone();
+  }
+}
+
+function canSteal(g: Tensor, steal: StealState): boolean {
+  const storage = g.storage;
+  if (g.offset !== 0 || storage.data.length !== g.numel || !g.isContiguous()) return false;
+  if (g.requiresGrad || steal.pinned.has(storage)) return false;
+  if (steal.forward === null) {
+    steal.forward = new Set();
+    for (const v of steal.order) {
+      if (v instanceof Tensor) steal.forward.add(v.storage);
+      else for (const input of v.inputs) if (input !== null) steal.forward.add(input.storage);
+    }
+  }
+  if (steal.forward.has(storage)) return false;
+  for (const v of steal.order) {
+    if (v instanceof Tensor) continue;
+    const saves = (v as Partial<Pick<SavesStorage, 'savesStorage'>>).savesStorage;
+    if (saves !== undefined && saves.call(v, storage)) return false;
+  }
+  return true;
+}
+
+/** Nodes made by `record` (autograd/node.ts) can say whether they saved a tensor over a storage. */
+interface SavesStorage {
+  savesStorage(storage: Storage): boolean;
 }
 
 /** Vertices reachable from `start`, each before the vertices it sends gradients to. */

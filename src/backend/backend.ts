@@ -1,4 +1,4 @@
-import type { TypedArray } from '../tensor/dtype.js';
+import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 
 /**
  * The kernel contract (DESIGN.md, Backends). Kernels work over typed arrays
@@ -53,6 +53,14 @@ export interface MatrixView {
 
 export interface Backend {
   readonly name: 'js' | 'native';
+
+  /**
+   * A contiguous array of `size` elements of `dtype` whose contents are
+   * unspecified, for op results a kernel overwrites entirely (the op layer's
+   * `allocUninit`). Optional: without it the op layer allocates a zeroed typed
+   * array. The native backend hands out recycled memory that is not zero-filled.
+   */
+  allocUninit?<D extends DType>(dtype: D, size: number): DTypeArrays[D];
 
   /** `out[view of shape] = x[view of shape]`, converting dtype as the arrays do (bool: x != 0). */
   copy(out: StridedView, x: StridedView, shape: readonly number[]): void;

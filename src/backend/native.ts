@@ -10,6 +10,7 @@
  *
  * Node-only (it uses `node:module`); the browser-safe core never imports it.
  */
+import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { existsSync, readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import type {
 } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { BackendError } from '../errors.js';
-import type { TypedArray } from '../tensor/dtype.js';
+import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 
 /** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
 export type KernelPath = 'avx512' | 'avx2-fma' | 'portable';
@@ -158,6 +159,31 @@ class MetaPacker {
   }
 }
 
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+/** Below this many bytes a zeroed typed array is as cheap as uninitialized memory. */
+const UNINIT_MIN_BYTES = 4096;
+
+/**
+ * Op results that kernels overwrite entirely: memory that is not zero-filled
+ * (`Buffer.allocUnsafeSlow`, malloc without the memset), so that the kernel's
+ * writes are the only pass over it. Each array owns its whole ArrayBuffer.
+ */
+function allocUninit<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
+  const bytes = size * BYTES[dtype];
+  if (bytes < UNINIT_MIN_BYTES) return jsBackend.allocUninit!(dtype, size);
+  const buf = Buffer.allocUnsafeSlow(bytes).buffer;
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(buf, 0, size) as DTypeArrays[D];
+    case 'float64':
+      return new Float64Array(buf, 0, size) as DTypeArrays[D];
+    case 'int32':
+      return new Int32Array(buf, 0, size) as DTypeArrays[D];
+    default:
+      return new Uint8Array(buf, 0, size) as DTypeArrays[D];
+  }
+}
+
 /** Wraps the raw addon as a Backend; cases the addon does not implement go to the js backend. */
 export function makeNativeBackend(addon: NativeAddon): Backend {
   const meta = new MetaPacker();
@@ -165,6 +191,7 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
   return {
     ...js,
     name: 'native',
+    allocUninit,
 
     copy(out, x, shape) {
       if (shape.length > MAX_DIMS) return js.copy(out, x, shape);

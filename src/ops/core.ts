@@ -6,7 +6,7 @@
 import { backend, type StridedView } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
 import { ArgumentTypeError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { alloc, scalarTensor } from '../tensor/creation.js';
+import { allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, promoteTypes, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -73,14 +73,14 @@ export function resultType(a: Tensor, b: Tensor): DType {
 /** `t` converted to `dtype` without autograd (a no-op when it already is). */
 export function castRaw(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
-  const out = alloc(t.shape, dtype);
+  const out = allocUninit(t.shape, dtype);
   backend().copy(view(out), view(t), t.shape);
   return out;
 }
 
 /** Runs a unary kernel into a fresh contiguous tensor of `dtype`. */
 export function runUnary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, params?: readonly number[]): Tensor {
-  const out = alloc(x.shape, dtype);
+  const out = allocUninit(x.shape, dtype);
   backend().unary(op, out.storage.data, view(x), x.shape, params);
   return out;
 }
@@ -88,7 +88,7 @@ export function runUnary(op: UnaryOp, x: Tensor, dtype: DType = x.dtype, params?
 /** Runs a binary kernel with broadcasting into a fresh contiguous tensor. Operands must already share a dtype. */
 export function runBinary(op: BinaryOp, a: Tensor, b: Tensor, opName: string, outDtype: DType = a.dtype): Tensor {
   const shape = broadcastShapes(a.shape, b.shape, opName);
-  const out = alloc(shape, outDtype);
+  const out = allocUninit(shape, outDtype);
   backend().binary(
     op,
     out.storage.data,
@@ -128,7 +128,7 @@ export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
 /** `t` itself when contiguous, otherwise a contiguous copy (no autograd: for feeding kernels). */
 export function contiguousRaw(t: Tensor): Tensor {
   if (t.isContiguous()) return t;
-  const out = alloc(t.shape, t.dtype);
+  const out = allocUninit(t.shape, t.dtype);
   backend().copy(view(out), view(t), t.shape);
   return out;
 }
@@ -152,7 +152,7 @@ export function prodOf(shape: readonly number[], from = 0, to = shape.length): n
 
 /** A fresh contiguous copy of `t` (no autograd). */
 export function copyRaw(t: Tensor): Tensor {
-  const out = alloc(t.shape, t.dtype);
+  const out = allocUninit(t.shape, t.dtype);
   backend().copy(view(out), view(t), t.shape);
   return out;
 }

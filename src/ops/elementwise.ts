@@ -7,7 +7,7 @@ import { backend } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
-import { alloc, scalarTensor } from '../tensor/creation.js';
+import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -406,7 +406,7 @@ export function where(cond: Tensor, aIn: TensorLike, bIn: TensorLike): Tensor {
   const a = castRaw(a0, dtype);
   const b = castRaw(b0, dtype);
   const shape = broadcastShapes(broadcastShapes(cond.shape, a.shape, 'where'), b.shape, 'where');
-  const out = alloc(shape, dtype);
+  const out = allocUninit(shape, dtype);
   backend().where(
     out.storage.data,
     { data: cond.storage.data, offset: cond.offset, strides: broadcastStrides(cond, shape) },
@@ -444,7 +444,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
   }
   // NOTE: the value is converted to x's dtype first (2.5 into an int32 tensor is 2), as PyTorch does.
   const fill = scalarTensor(value, x.dtype);
-  const out = alloc(shape, x.dtype);
+  const out = allocUninit(shape, x.dtype);
   backend().where(
     out.storage.data,
     { data: mask.storage.data, offset: mask.offset, strides: broadcastStrides(mask, shape) },
@@ -476,7 +476,7 @@ export const maskedFill_ = (t: Tensor, mask: Tensor, value: number): Tensor => a
 export function fill_(t: Tensor, value: number): Tensor {
   if (typeof value !== 'number') throw new DTypeError(`value must be a number, got ${typeof value}`, { op: 'fill_' });
   return applyInPlace(t, 'fill_', (s) => {
-    const out = alloc(s.shape, s.dtype);
+    const out = allocUninit(s.shape, s.dtype);
     backend().fill(out.storage.data, value, 0, out.numel);
     return out;
   }, 'FillBackward0');
@@ -492,7 +492,7 @@ export function copy_(t: Tensor, src: Tensor): Tensor {
   if (!(src instanceof Tensor)) throw new DTypeError(`src must be a Tensor, got ${typeof src}`, { op: 'copy_', hint: 'use fill_ for a number' });
   return applyInPlace(t, 'copy_', () => {
     const shape = broadcastShapes(t.shape, src.shape, 'copy_');
-    const out = alloc(shape, t.dtype);
+    const out = allocUninit(shape, t.dtype);
     backend().copy(view(out), { data: src.storage.data, offset: src.offset, strides: broadcastStrides(src, shape) }, shape);
     if (!isFloating(t.dtype)) return out;
     return record(out, 'CopyBackwards', [src], (g) => [castRaw(sumToShape(g, src.shape), src.dtype)]);

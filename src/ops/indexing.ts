@@ -9,7 +9,7 @@ import { backend } from '../backend/index.js';
 import type { IndexView } from '../backend/backend.js';
 import { record } from '../autograd/node.js';
 import { ArgumentTypeError, DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
-import { alloc } from '../tensor/creation.js';
+import { alloc, allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import { contiguousStrides, normalizeDim, Tensor } from '../tensor/tensor.js';
 import { castRaw, contiguousRaw, flatData, prodOf, view } from './core.js';
@@ -55,7 +55,7 @@ function atLeast1d(t: Tensor): Tensor {
 function indexSelectRaw(x: Tensor, d: number, idx: Int32Array): Tensor {
   const shape = x.ndim === 0 ? [] : [...x.shape];
   if (x.ndim > 0) shape[d] = idx.length;
-  const out = alloc(shape, x.dtype);
+  const out = allocUninit(shape, x.dtype);
   const xs = x.ndim === 0 ? [1] : x.shape;
   backend().indexSelect(out.storage.data, flatData(x), idx, prodOf(xs, 0, d), xs[d]!, prodOf(xs, d + 1));
   return out;
@@ -126,7 +126,7 @@ function checkGatherShapes(op: string, x: Tensor, d: number, index: Tensor, src?
 
 /** Raw gather along `d` (index values checked): the result has the index's shape. */
 function gatherRaw(x: Tensor, d: number, index: Tensor): Tensor {
-  const out = alloc(index.shape, x.dtype);
+  const out = allocUninit(index.shape, x.dtype);
   const x1 = atLeast1d(x);
   const i1 = atLeast1d(index);
   backend().gather(out.storage.data, view(x1), indexView(i1), i1.shape, d);
@@ -135,7 +135,7 @@ function gatherRaw(x: Tensor, d: number, index: Tensor): Tensor {
 
 /** Raw scatter-add: a copy of `self` (converted to `dtype`) with `src` added at `index` along `d`. */
 function scatterAddRaw(self: Tensor, d: number, index: Tensor, src: Tensor): Tensor {
-  const out = alloc(self.shape, self.dtype);
+  const out = allocUninit(self.shape, self.dtype);
   backend().copy(view(out), view(self), self.shape);
   const o1 = atLeast1d(out);
   const i1 = atLeast1d(index);

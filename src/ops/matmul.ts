@@ -6,10 +6,11 @@
 import { backend, type MatrixView } from '../backend/index.js';
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { alloc } from '../tensor/creation.js';
+import { allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sumToShape } from './core.js';
+import { reduceRaw } from './reduce.js';
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
@@ -30,7 +31,7 @@ function bmmRaw(a: Tensor, b: Tensor): Tensor {
   const k = a.shape[nd - 1]!;
   const n = b.shape[nd - 1]!;
   const batchShape = a.shape.slice(0, nd - 2);
-  const out = alloc([...batchShape, m, n], a.dtype);
+  const out = allocUninit([...batchShape, m, n], a.dtype);
   // Flatten batch dims when each operand walks them with one stride; otherwise loop.
   const batch = batchShape.reduce((x, y) => x * y, 1);
   const flatStride = (t: Tensor): number | null => {
@@ -111,6 +112,20 @@ function product(op: string, a: Tensor, b: Tensor): Tensor {
   return out;
 }
 
+/**
+ * `l·r`, laid out in memory like `like`: when `like` is a transposed matrix
+ * (e.g. the `weight.t()` of linear), computes `(rᵀ·lᵀ)ᵀ` so that the
+ * gradient, once the transpose's backward turns it around, is contiguous in
+ * the weight's own layout (the engine can then take it as `.grad` without a copy).
+ */
+function productLike(like: Tensor, l: Tensor, r: Tensor): Tensor {
+  const nd = like.ndim;
+  const rows = like.shape[nd - 2]!;
+  const cols = like.shape[nd - 1]!;
+  const transposed = rows > 1 && cols > 1 && like.strides[nd - 2] === 1 && like.strides[nd - 1] === rows;
+  return transposed ? bmmRaw(r.transpose(-1, -2), l.transpose(-1, -2)).transpose(-1, -2) : bmmRaw(l, r);
+}
+
 /** The batched product with its backward: dA = dC·Bᵀ, dB = Aᵀ·dC (summed over broadcast batches by the expand's backward). */
 function mmRecorded(a: Tensor, b: Tensor): Tensor {
   const out = bmmRaw(a, b);
@@ -119,8 +134,8 @@ function mmRecorded(a: Tensor, b: Tensor): Tensor {
     'MmBackward0',
     [a, b],
     (g) => [
-      a.requiresGrad ? sumToShape(bmmRaw(g, b.transpose(-1, -2)), a.shape) : null,
-      b.requiresGrad ? sumToShape(bmmRaw(a.transpose(-1, -2), g), b.shape) : null,
+      a.requiresGrad ? sumToShape(productLike(a, g, b.transpose(-1, -2)), a.shape) : null,
+      b.requiresGrad ? sumToShape(productLike(b, a.transpose(-1, -2), g), b.shape) : null,
     ],
     [a, b],
   );
@@ -185,6 +200,41 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       });
     }
   }
+  const b = bias ?? null;
+  if (x.ndim === 2 && (b === null || (b.ndim === 1 && b.dtype === x.dtype))) return linear2d(x, weight, b);
   const y = product('linear', x, weight.t());
-  return bias === undefined || bias === null ? y : y.add(bias);
+  return b === null ? y : y.add(b);
+}
+
+/**
+ * linear for a 2-D input and a 1-D bias (checked), as one op and one graph
+ * node (PyTorch's addmm): the bias rows are written first and the GEMM adds
+ * `x·Wᵀ` into them; the backward computes `g·W`, `gᵀ·x` (contiguous in the
+ * weight's layout) and the column sums of `g`.
+ */
+function linear2d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const rows = x.shape[0]!;
+  const inF = x.shape[1]!;
+  const outF = weight.shape[0]!;
+  const out = allocUninit([rows, outF], x.dtype);
+  const a: MatrixView = { data: x.storage.data, offset: x.offset, batchStride: 0, rowStride: x.strides[0]!, colStride: x.strides[1]! };
+  // Wᵀ as a strided view: element (i, o) of Wᵀ is weight[o, i].
+  const wt: MatrixView = { data: weight.storage.data, offset: weight.offset, batchStride: 0, rowStride: weight.strides[1]!, colStride: weight.strides[0]! };
+  if (bias !== null) {
+    backend().copy({ data: out.storage.data, offset: 0, strides: [outF, 1] }, { data: bias.storage.data, offset: bias.offset, strides: [0, bias.strides[0]!] }, [rows, outF]);
+  }
+  // NOTE: with a bias the product is accumulated onto it, so each element is rounded
+  // once (round(b + Σ)) where matmul-then-add rounds twice, as PyTorch's addmm.
+  backend().matmul(out.storage.data, a, wt, 1, rows, outF, inF, bias !== null);
+  return record(
+    out,
+    bias === null ? 'MmBackward0' : 'AddmmBackward0',
+    [x, weight, bias],
+    (g) => [
+      x.requiresGrad ? bmmRaw(g, weight) : null,
+      weight.requiresGrad ? bmmRaw(g.transpose(0, 1), x) : null,
+      bias !== null && bias.requiresGrad ? reduceRaw('sum', g, [0], false, g.dtype) : null,
+    ],
+    [x, weight],
+  );
 }

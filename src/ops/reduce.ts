@@ -7,7 +7,7 @@
 import { backend, type ReduceOp } from '../backend/index.js';
 import { record } from '../autograd/node.js';
 import { DTypeError, IndexError, ValueError } from '../errors.js';
-import { alloc, scalarTensor } from '../tensor/creation.js';
+import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { Dims, ReduceOptions, VarOptions } from '../tensor/methods.js';
 import { normalizeDim, Tensor } from '../tensor/tensor.js';
@@ -62,7 +62,7 @@ export function reductionLayout(t: Tensor, dims: readonly number[]): { src: Tens
  * dims is reduced where it is; scattered dims are permuted to the end first.
  */
 export function reduceRaw(op: ReduceOp, t: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType): Tensor {
-  const out = alloc(reducedShape(t.shape, dims, keepdim), outDtype);
+  const out = allocUninit(reducedShape(t.shape, dims, keepdim), outDtype);
   const { src, outer, size, inner } = reductionLayout(t, dims);
   if (out.numel === 0) return out;
   if (size === 0) {
@@ -162,7 +162,7 @@ function extremum(op: 'max' | 'min', t: Tensor, dim: number | undefined, options
   const Name = op === 'max' ? 'Max' : 'Min';
   if (dim === undefined) {
     if (t.numel === 0) {
-      throw new IndexError(`expected a non-empty tensor for a reduction over all elements`, { op, hint: `use ${op}(dim) with a dimension that is not empty` });
+      throw new IndexError('expected a non-empty tensor for a reduction over all elements', { op, hint: `use ${op}(dim) with a dimension that is not empty` });
     }
     const values = reduceRaw(op, t, reductionDims(t, null, op), false, t.dtype);
     // NOTE: the gradient of a full max/min is split evenly between ties (PyTorch's evenly_distribute_backward).

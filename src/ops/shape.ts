@@ -6,7 +6,7 @@
 import { backend } from '../backend/index.js';
 import { record } from '../autograd/node.js';
 import { ArgumentTypeError, AutogradError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
-import { alloc } from '../tensor/creation.js';
+import { alloc, allocUninit } from '../tensor/creation.js';
 import { isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
 import type { Dims, NestedArray, SliceSpec } from '../tensor/methods.js';
 import { contiguousStrides, normalizeDim, shapeSize, Tensor } from '../tensor/tensor.js';
@@ -88,7 +88,7 @@ export function viewOp(t: Tensor, ...args: (number | readonly number[])[]): Tens
   if (strides === null) {
     throw new ShapeError(
       `view size ${fmtShape(shape)} is not compatible with input tensor's size ${fmtShape(t.shape)} and stride ${fmtShape(t.strides)} ` +
-        `(at least one dimension spans across two contiguous subspaces)`,
+        '(at least one dimension spans across two contiguous subspaces)',
       { op: 'view', hint: 'use reshape() instead' },
     );
   }
@@ -101,7 +101,7 @@ export function reshape(t: Tensor, ...args: (number | readonly number[])[]): Ten
   const strides = viewStrides(t, shape);
   if (strides !== null) return record(makeView(t, shape, strides, t.offset), 'ViewBackward0', [t], reshapeBackward(t));
   // Not viewable: copy into a fresh contiguous tensor of the new shape (one node, PyTorch's UnsafeViewBackward0).
-  const out = alloc(shape, t.dtype);
+  const out = allocUninit(shape, t.dtype);
   backend().copy(sview(new Tensor(out.storage, [...t.shape], contiguousStrides(t.shape), 0, t.dtype)), sview(t), t.shape);
   return record(out, 'UnsafeViewBackward0', [t], reshapeBackward(t));
 }
@@ -299,7 +299,7 @@ export function contiguous(t: Tensor): Tensor {
 
 /** A contiguous copy (differentiable). */
 export function cloneOp(t: Tensor): Tensor {
-  const out = alloc(t.shape, t.dtype);
+  const out = allocUninit(t.shape, t.dtype);
   backend().copy(sview(out), sview(t), t.shape);
   return record(out, 'CloneBackward0', [t], (g) => [g]);
 }
@@ -331,7 +331,7 @@ export function detach_(t: Tensor): Tensor {
 /** The elements as a contiguous typed array (the storage itself when it already is one, so treat it as read-only). */
 export function dataSync(t: Tensor): import('../tensor/dtype.js').TypedArray {
   if (t.isContiguous() && t.offset === 0 && t.storage.data.length === t.numel) return t.storage.data;
-  const out = alloc(t.shape, t.dtype);
+  const out = allocUninit(t.shape, t.dtype);
   backend().copy(sview(out), sview(t), t.shape);
   return out.storage.data;
 }
@@ -438,7 +438,7 @@ export function repeat(t: Tensor, ...args: (number | readonly number[])[]): Tens
     wideStrides.push(0, inStrides[i]!);
   });
   const outShape = inShape.map((s, i) => s * reps[i]!);
-  const out = alloc(outShape, t.dtype);
+  const out = allocUninit(outShape, t.dtype);
   backend().copy(sview(new Tensor(out.storage, wideShape, contiguousStrides(wideShape), 0, t.dtype)), { data: t.storage.data, offset: t.offset, strides: wideStrides }, wideShape);
   const repeatAxes = inShape.map((_, i) => 2 * i);
   return record(out, 'RepeatBackward0', [t], (g) => [g.reshape(wideShape).sum(repeatAxes).reshape(t.shape)]);
@@ -464,7 +464,7 @@ function isSkippedInCat(t: Tensor): boolean {
 
 /** Raw concatenation along `d` of tensors already checked to fit. */
 function catRaw(parts: readonly Tensor[], d: number, dtype: DType, shape: number[]): Tensor {
-  const out = alloc(shape, dtype);
+  const out = allocUninit(shape, dtype);
   let start = 0;
   for (const p of parts) {
     const len = p.shape[d]!;

@@ -5,7 +5,7 @@
  */
 import { backend } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { alloc } from '../tensor/creation.js';
+import { allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import type { Dims, ReduceOptions } from '../tensor/methods.js';
 import { normalizeDim, type Tensor } from '../tensor/tensor.js';
@@ -27,14 +27,14 @@ function softmaxOp(x: Tensor, dim: number, log: boolean): Tensor {
   requireFloat(x, op);
   const d = normalizeDim(dim, x.ndim, op);
   const [outer, size, inner] = around(x.shape, d);
-  const out = alloc(x.shape, x.dtype);
+  const out = allocUninit(x.shape, x.dtype);
   backend().softmax(out.storage.data, flatData(x), outer, size, inner, log);
   return record(
     out,
     log ? 'LogSoftmaxBackward0' : 'SoftmaxBackward0',
     [x],
     (g) => {
-      const gx = alloc(x.shape, x.dtype);
+      const gx = allocUninit(x.shape, x.dtype);
       backend().softmaxBackward(gx.storage.data, flatData(g), out.storage.data, outer, size, inner, log);
       return [gx];
     },
@@ -79,7 +79,7 @@ export function logsumexp(x: Tensor, dim: Dims, options: ReduceOptions = {}): Te
   const xf = isFloating(x.dtype) ? x : castRaw(x, 'float32');
   const dims = reductionDims(xf, dim, 'logsumexp');
   const keepdim = options.keepdim ?? false;
-  const out = alloc(reducedShape(xf.shape, dims, keepdim), xf.dtype);
+  const out = allocUninit(reducedShape(xf.shape, dims, keepdim), xf.dtype);
   const { src, outer, size, inner } = reductionLayout(xf, dims);
   backend().logsumexp(out.storage.data, flatData(src), outer, size, inner);
   // d/dx logsumexp = softmax = exp(x - out), broadcast back over the reduced dims.

@@ -290,7 +290,21 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
   return new Tensor(new Storage(data), [], [], 0, dtype);
 }
 
-/** Allocates an uninitialised-by-contract contiguous tensor (zeroed). For ops. */
+/** A zeroed contiguous tensor of `shape` (internal, for ops that rely on the zeros; see {@link allocUninit}). */
 export function alloc(shape: readonly number[], dtype: DType): Tensor {
   return new Tensor(new Storage(allocate(dtype, shapeSize(shape))), [...shape], contiguousStrides(shape), 0, dtype);
+}
+
+/**
+ * A contiguous tensor of `shape` whose contents are unspecified (internal):
+ * for op results that a kernel overwrites entirely. The backend provides the
+ * memory (the native backend recycles buffers and skips the zero-fill); use
+ * {@link alloc} wherever the code relies on zeros (scatters, padding,
+ * accumulating kernels).
+ */
+export function allocUninit(shape: readonly number[], dtype: DType): Tensor {
+  const n = shapeSize(shape);
+  const b = backend();
+  const data = b.allocUninit === undefined ? allocate(dtype, n) : b.allocUninit(dtype, n);
+  return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
 }

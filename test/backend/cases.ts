@@ -224,6 +224,20 @@ const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
 
 /** Cases per Backend entry; the parity test checks that every entry has some. */
 export const allCases: Partial<Record<Entry, Case[]>> = {
+  // The contents are unspecified: the case checks kind and length, then that the
+  // array is writable over its whole length (fill) and is not shared (a second one).
+  allocUninit: (['float32', 'float64', 'int32', 'bool'] as const).flatMap((dtype) =>
+    [0, 1, 1000, 70000].map((n) => ({
+      name: `${dtype} ${n}`,
+      run(b: Backend) {
+        const x = b.allocUninit!(dtype, n);
+        const y = b.allocUninit!(dtype, n);
+        b.fill(x, 1, 0, n);
+        b.fill(y, 0, 0, n);
+        return [x, y];
+      },
+    })),
+  ),
   copy: [...copyCases, ...transposeCases],
   fill: KINDS.map((kind, i) => ({
     name: kind,
@@ -393,7 +407,23 @@ function convCases(): Partial<Record<Entry, Case[]>> {
       const idx = new Int32Array(n);
       b.maxPool2d(out, idx, x, g);
       return [out, idx];
-    }, 30),
+    }, 30).concat(kinds(9250, (b, rng, kind) => {
+      // The 2x2 / stride 2 / no padding window (native's fast path), odd sizes and NaN/±inf included.
+      const [planes, height, width] = [rng.int(1, 5), rng.int(2, 11), rng.int(2, 11)];
+      const g = {
+        planes, height, width, kernelH: 2, kernelW: 2, strideH: 2, strideW: 2, padH: 0, padW: 0,
+        dilationH: 1, dilationW: 1, outH: Math.floor(height / 2), outW: Math.floor(width / 2),
+      };
+      const x = floats(rng, kind, planes * height * width);
+      // Rounded values make ties: the first tap in window order must win.
+      if (rng.next() < 0.5) for (let i = 0; i < x.length; i++) x[i] = Math.round(x[i]!);
+      specials(rng, x);
+      const n = planes * g.outH * g.outW;
+      const out = zerosOf(kind, n);
+      const idx = new Int32Array(n);
+      b.maxPool2d(out, idx, x, g);
+      return [out, idx];
+    }, 12)),
     maxPool2dBackward: kinds(9300, (b, rng, kind) => {
       const [planes, inPlane, outPlane] = [rng.int(1, 4), rng.int(1, 30), rng.int(1, 20)];
       const out = zerosOf(kind, planes * inPlane);

@@ -76,7 +76,10 @@ describe('creation', () => {
 describe('views', () => {
   it('view, transpose, permute, expand, squeeze/unsqueeze, narrow, select, slice, split and chunk share storage with their base', () => {
     const t = kd.zeros([3, 4]);
-    const views = [t.view(4, 3), t.t(), t.narrow(1, 1, 2), t.select(0, 2), t.slice([0, 3, 2]), t.unsqueeze(0), t.expand(2, 3, 4), t.permute(1, 0), t.transpose(0, 1), t.unsqueeze(1).squeeze(1), t.flatten(), t.split(2, 1)[1]!, t.chunk(3)[2]!];
+    const views = [
+      t.view(4, 3), t.t(), t.narrow(1, 1, 2), t.select(0, 2), t.slice([0, 3, 2]), t.unsqueeze(0), t.expand(2, 3, 4),
+      t.permute(1, 0), t.transpose(0, 1), t.unsqueeze(1).squeeze(1), t.flatten(), t.split(2, 1)[1]!, t.chunk(3)[2]!,
+    ];
     for (const v of views) {
       expect(v.storage).toBe(t.storage);
       expect(v.base).toBe(t);

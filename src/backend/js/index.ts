@@ -1,4 +1,5 @@
 import type { Backend } from '../backend.js';
+import type { DType, DTypeArrays } from '../../tensor/dtype.js';
 import { binary, copy, fill, unary, where } from './elementwise.js';
 import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
@@ -11,6 +12,7 @@ import { logsumexp, nllLoss, nllLossBackward, softmax, softmaxBackward } from '.
 /** The pure-TypeScript backend: runs everywhere, and is the reference the native backend is checked against. */
 export const jsBackend: Backend = {
   name: 'js',
+  allocUninit,
   copy,
   fill,
   unary,
@@ -37,3 +39,17 @@ export const jsBackend: Backend = {
   adaptiveAvgPool2dBackward,
   ...optim,
 };
+
+/** The js backend's result arrays: plain typed arrays (zeroed, as JavaScript allocates them). */
+function allocUninit<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
+  switch (dtype) {
+    case 'float32':
+      return new Float32Array(size) as DTypeArrays[D];
+    case 'float64':
+      return new Float64Array(size) as DTypeArrays[D];
+    case 'int32':
+      return new Int32Array(size) as DTypeArrays[D];
+    default:
+      return new Uint8Array(size) as DTypeArrays[D];
+  }
+}
