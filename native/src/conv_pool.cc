@@ -83,8 +83,52 @@ inline int64_t first_inside(int64_t start, int64_t step) {
   return start >= 0 ? start : start + ceil_div_signed(-start, step) * step;
 }
 
+// The common 2x2 window with stride 2, no padding or dilation, every window
+// inside the image: whole rows at once, no per-row set-up. The taps run in the
+// general loop's order (row 0 then row 1, left then right) with its NaN rule,
+// so values and indices are the same.
+template <typename T>
+void max_pool_2x2(T* out, int32_t* indices, const T* x, const PoolGeom& g) {
+  const int64_t W = g.width, OH = g.out_h, OW = g.out_w, in_plane = g.height * W;
+  const int64_t rows = g.planes * OH;
+  parallel_for(rows, 1 + (int64_t(1) << 12) / (OW + 1), [&](int64_t s, int64_t e) {
+    for (int64_t r = s; r < e; ++r) {
+      const int64_t p = r / OH, oh = r - p * OH;
+      const T* __restrict r0 = x + p * in_plane + 2 * oh * W;
+      const T* __restrict r1 = r0 + W;
+      T* __restrict op = out + r * OW;
+      int32_t* __restrict ip = indices + r * OW;
+      const int32_t base = static_cast<int32_t>(2 * oh * W);
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+        const int32_t i0 = base + static_cast<int32_t>(2 * ow);
+        // NOTE: starting from the first tap equals starting from -inf with the
+        // first tap's index (a -inf or NaN first tap included); NaN wins.
+        T best = a;
+        int32_t bi = i0;
+        bool take = (b > best) | (b != b);
+        best = take ? b : best;
+        bi = take ? i0 + 1 : bi;
+        take = (c > best) | (c != c);
+        best = take ? c : best;
+        bi = take ? i0 + static_cast<int32_t>(W) : bi;
+        take = (d > best) | (d != d);
+        best = take ? d : best;
+        bi = take ? i0 + static_cast<int32_t>(W) + 1 : bi;
+        op[ow] = best;
+        ip[ow] = bi;
+      }
+    }
+  });
+}
+
 template <typename T>
 void max_pool_typed(T* out, int32_t* indices, const T* x, const PoolGeom& g) {
+  if (g.kernel_h == 2 && g.kernel_w == 2 && g.stride_h == 2 && g.stride_w == 2 && g.pad_h == 0 && g.pad_w == 0 &&
+      g.dilation_h == 1 && g.dilation_w == 1 && 2 * g.out_h <= g.height && 2 * g.out_w <= g.width) {
+    max_pool_2x2(out, indices, x, g);
+    return;
+  }
   const int64_t H = g.height, W = g.width, OH = g.out_h, OW = g.out_w;
   const int64_t kh = g.kernel_h, kw = g.kernel_w, sh = g.stride_h, sw = g.stride_w, ph = g.pad_h, pw = g.pad_w;
   const int64_t dh = g.dilation_h, dw = g.dilation_w;

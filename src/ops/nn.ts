@@ -9,7 +9,7 @@ import type { Conv2dGeometry, Window2d } from '../backend/backend.js';
 import { record } from '../autograd/node.js';
 import { noGrad } from '../autograd/grad-mode.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
-import { alloc, rand } from '../tensor/creation.js';
+import { alloc, allocUninit, rand } from '../tensor/creation.js';
 import { allocate } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -121,7 +121,7 @@ function convolution(
   if (padded.some((p, i) => p < effKernel[i]!)) {
     throw new ShapeError(
       `calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${effKernel.join(' x ')}). ` +
-        `Kernel size can't be greater than actual input size`,
+        'Kernel size can\'t be greater than actual input size',
       { op, hint: 'use a smaller kernel or dilation, more padding, or a larger input' },
     );
   }
@@ -140,15 +140,40 @@ function convolution(
   return batched ? y : y.squeeze(0);
 }
 
+/** A scratch array whose every element the caller writes before reading it (recycled, not zero-filled, where the backend can). */
+function scratch(dtype: 'float32' | 'float64', size: number): Float32Array | Float64Array {
+  const b = backend();
+  return b.allocUninit === undefined ? allocate(dtype, size) : b.allocUninit(dtype, size);
+}
+
 function mv(data: Float32Array | Float64Array, offset: number, batchStride: number, rowStride: number, colStride: number): MatrixView {
   return { data, offset, batchStride, rowStride, colStride };
 }
 
 /**
- * The convolution itself, one recorded op. Forward: `cols = im2col(x)`
- * `[N, C·kH·kW, L]`, then per group `out[n, g] = W[g] @ cols[n, g]` (bias
- * pre-filled and accumulated onto). Backward: `dCols = W[g]ᵀ @ dOut[n, g]`
- * folded back with col2im, `dW[g] = Σₙ dOut[n, g] @ cols[n, g]ᵀ`, `dBias = Σ dOut`.
+ * Largest `[N, k, O]` of per-sample weight-gradient products summed after one
+ * batched GEMM. Small per-sample products (conv 1→16 3×3: k·O = 144) run on
+ * one thread each, so batching them is what lets the pool split the samples
+ * (2 threads: 0.64 → 0.35 ms at N = 64, L = 784); larger ones get threads
+ * inside each GEMM, and there fresh partials' page faults cost more than the
+ * batching saves (k·O = 4608: 2.0 → 2.2–2.7 ms on 1 thread).
+ */
+const PARTIALS_MAX = 1 << 16;
+
+/**
+ * Elements of im2col columns built at once (1 MB of float32). The batch is
+ * processed in chunks of samples whose columns fit: one scratch buffer, reused
+ * while it is in cache, instead of columns for the whole batch (7 MB for conv
+ * 16→32 3×3 at 64×14×14) that page-fault in fresh and stay alive until backward.
+ */
+const COLS_CHUNK = 1 << 18;
+
+/**
+ * The convolution itself, one recorded op, over chunks of samples. Forward:
+ * `cols = im2col(x[chunk])` `[S, C·kH·kW, L]`, then per group
+ * `out[n, g] = W[g] @ cols[n, g]` (bias pre-filled and accumulated onto).
+ * Backward (columns rebuilt per chunk): `dCols = W[g]ᵀ @ dOut[n, g]` folded
+ * back with col2im, `dW[g]ᵀ = Σₙ cols[n, g] @ dOut[n, g]ᵀ`, `dBias = Σ dOut`.
  */
 function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, outH: number, outW: number, groups: number): Tensor {
   const [n, c, h, wd] = x.shape as [number, number, number, number];
@@ -157,28 +182,41 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   const kk = win.kernelH * win.kernelW;
   const k = (c / groups) * kk; // GEMM inner size per group
   const l = outH * outW;
-  const geom: Conv2dGeometry = { ...win, batch: n, channels: c, height: h, width: wd, outH, outW };
   const dtype = x.dtype as 'float32' | 'float64';
-  const columns = (): Float32Array | Float64Array => {
-    const cols = allocate(dtype, n * c * kk * l);
-    backend().im2col(cols, flatData(x), geom);
+  const colsPer = c * kk * l; // column elements per sample
+  const xPer = c * h * wd;
+  // NOTE: at least two chunks when n ≥ 2, so that every batched call (the
+  // small test fixtures included) runs the chunk loop's hand-offs; at n = 64
+  // that costs one more GEMM call for a small conv and nothing for a large one.
+  const chunk = Math.max(1, Math.min(Math.ceil(n / 2), Math.floor(COLS_CHUNK / Math.max(1, colsPer))));
+  const geomOf = (batch: number): Conv2dGeometry => ({ ...win, batch, channels: c, height: h, width: wd, outH, outW });
+  /** Columns of samples [s0, s0 + sn) of `xd`, in (the front of) `buf`. */
+  const columns = (buf: Float32Array | Float64Array, xd: Float32Array | Float64Array, s0: number, sn: number): Float32Array | Float64Array => {
+    const cols = buf.subarray(0, sn * colsPer);
+    backend().im2col(cols, xd.subarray(s0 * xPer, (s0 + sn) * xPer), geomOf(sn));
     return cols;
   };
-  const cols = columns();
+  const xData = flatData(x) as Float32Array | Float64Array;
   const wData = flatData(w) as Float32Array | Float64Array;
-  const out = alloc([n, o, outH, outW], dtype);
+  // Every element is written: by the bias broadcast, else by the GEMM (accumulate off).
+  const out = allocUninit([n, o, outH, outW], dtype);
   const od = out.storage.data as Float32Array | Float64Array;
   if (bias !== null) {
     // Broadcast bias[o] over [N, O, L] into `out`, which the GEMM then accumulates onto.
     backend().copy({ data: od, offset: 0, strides: [o * l, l, 1] }, { data: bias.storage.data, offset: bias.offset, strides: [0, bias.strides[0]!, 0] }, [n, o, l]);
   }
   const acc = bias !== null;
-  if (groups === 1) {
-    backend().matmul(od, mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), n, o, l, k, acc);
-  } else {
-    for (let b = 0; b < n; b++) {
+  const buf = scratch(dtype, chunk * colsPer);
+  for (let s0 = 0; s0 < n; s0 += chunk) {
+    const sn = Math.min(chunk, n - s0);
+    const cols = columns(buf, xData, s0, sn);
+    if (groups === 1) {
+      backend().matmul(od.subarray(s0 * o * l, (s0 + sn) * o * l), mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), sn, o, l, k, acc);
+      continue;
+    }
+    for (let b = 0; b < sn; b++) {
       for (let g = 0; g < groups; g++) {
-        const dst = od.subarray((b * o + g * og) * l, (b * o + (g + 1) * og) * l);
+        const dst = od.subarray(((s0 + b) * o + g * og) * l, ((s0 + b) * o + (g + 1) * og) * l);
         backend().matmul(dst, mv(wData, g * og * k, 0, k, 1), mv(cols, (b * groups + g) * k * l, 0, l, 1), 1, og, l, k, acc);
       }
     }
@@ -190,39 +228,80 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
     (grad) => {
       const gd = flatData(grad) as Float32Array | Float64Array;
       const wNow = flatData(w) as Float32Array | Float64Array;
-      let gx: Tensor | null = null;
-      let gw: Tensor | null = null;
-      if (x.requiresGrad) {
-        const dcols = allocate(dtype, n * c * kk * l);
-        if (groups === 1) {
-          backend().matmul(dcols, mv(wNow, 0, 0, 1, k), mv(gd, 0, o * l, l, 1), n, k, l, o);
-        } else {
-          for (let b = 0; b < n; b++) {
+      const xNow = flatData(x) as Float32Array | Float64Array;
+      const gx = x.requiresGrad ? alloc(x.shape, dtype) : null;
+      const gxd = gx === null ? null : (gx.storage.data as Float32Array | Float64Array);
+      const wantW = w.requiresGrad;
+      // dW[g]ᵀ `[k, og]` per group: the columns are the GEMM's long side
+      // (k ≥ og in the usual conv), which fills the register tiles better
+      // than `[og, k]`; a tiny transposing copy then gives `[O, C/groups·kH·kW]`.
+      const gwt = wantW ? allocate(dtype, groups * k * og) : null;
+      // Small per-sample products: all N of them from batched GEMMs, summed at the end.
+      const partials = wantW && groups === 1 && n > 1 && n * k * o <= PARTIALS_MAX ? scratch(dtype, n * k * o) : null;
+      const colBuf = wantW ? scratch(dtype, chunk * colsPer) : null;
+      const dBuf = gxd !== null ? scratch(dtype, chunk * colsPer) : null;
+      for (let s0 = 0; s0 < n; s0 += chunk) {
+        const sn = Math.min(chunk, n - s0);
+        if (gwt !== null && colBuf !== null) {
+          const cols = columns(colBuf, xNow, s0, sn);
+          if (partials !== null) {
+            backend().matmul(partials.subarray(s0 * k * o, (s0 + sn) * k * o), mv(cols, 0, k * l, l, 1), mv(gd, s0 * o * l, o * l, 1, l), sn, k, o, l);
+          } else {
             for (let g = 0; g < groups; g++) {
-              const dst = dcols.subarray((b * groups + g) * k * l, (b * groups + g + 1) * k * l);
-              backend().matmul(dst, mv(wNow, g * og * k, 0, 1, k), mv(gd, (b * o + g * og) * l, 0, l, 1), 1, k, l, og);
+              const dst = gwt.subarray(g * k * og, (g + 1) * k * og);
+              for (let b = 0; b < sn; b++) {
+                // NOTE: samples are added one after another in float, in batch order.
+                backend().matmul(dst, mv(cols, (b * groups + g) * k * l, 0, l, 1), mv(gd, ((s0 + b) * o + g * og) * l, 0, 1, l), 1, k, og, l, s0 + b > 0);
+              }
             }
           }
         }
-        gx = alloc(x.shape, dtype);
-        backend().col2im(gx.storage.data, dcols, geom);
-      }
-      if (w.requiresGrad) {
-        const colsNow = columns();
-        gw = alloc(w.shape, dtype);
-        const gwd = gw.storage.data as Float32Array | Float64Array;
-        for (let g = 0; g < groups; g++) {
-          const dst = gwd.subarray(g * og * k, (g + 1) * og * k);
-          for (let b = 0; b < n; b++) {
-            backend().matmul(dst, mv(gd, (b * o + g * og) * l, 0, l, 1), mv(colsNow, (b * groups + g) * k * l, 0, 1, l), 1, og, k, l, b > 0);
+        if (gxd !== null && dBuf !== null) {
+          const dcols = dBuf.subarray(0, sn * colsPer);
+          if (groups === 1) {
+            backend().matmul(dcols, mv(wNow, 0, 0, 1, k), mv(gd, s0 * o * l, o * l, l, 1), sn, k, l, o);
+          } else {
+            for (let b = 0; b < sn; b++) {
+              for (let g = 0; g < groups; g++) {
+                const dst = dcols.subarray((b * groups + g) * k * l, (b * groups + g + 1) * k * l);
+                backend().matmul(dst, mv(wNow, g * og * k, 0, 1, k), mv(gd, ((s0 + b) * o + g * og) * l, 0, l, 1), 1, k, l, og);
+              }
+            }
           }
+          backend().col2im(gxd.subarray(s0 * xPer, (s0 + sn) * xPer), dcols, geomOf(sn));
         }
       }
-      const gb = bias !== null && bias.requiresGrad ? grad.sum([0, 2, 3]) : null;
+      let gw: Tensor | null = null;
+      if (gwt !== null) {
+        if (partials !== null) {
+          // NOTE: the sum over samples runs in batch order, as the accumulating loop does.
+          const ones = allocate(dtype, n).fill(1);
+          backend().matmul(gwt, mv(ones, 0, 0, 0, 1), mv(partials, 0, 0, k * o, 1), 1, 1, k * o, n);
+        }
+        gw = allocUninit(w.shape, dtype);
+        backend().copy({ data: gw.storage.data, offset: 0, strides: [og * k, 1, k] }, { data: gwt, offset: 0, strides: [k * og, og, 1] }, [groups, k, og]);
+      }
+      const gb = bias !== null && bias.requiresGrad ? biasGrad(gd, n, o, l, dtype) : null;
       return [gx, gw, gb];
     },
     [x, w],
   );
+}
+
+/**
+ * `dBias[o] = Σₙ Σₗ dOut[n, o, l]` as two GEMMs against a ones vector: row
+ * sums `t[n, o]`, then the column sums of `t`. A strided reduction over dims
+ * (0, 2, 3) would first permute `dOut` into a copy.
+ */
+function biasGrad(gd: Float32Array | Float64Array, n: number, o: number, l: number, dtype: 'float32' | 'float64'): Tensor {
+  const ones = allocate(dtype, Math.max(l, n, 1)).fill(1);
+  const rows = scratch(dtype, n * o);
+  // NOTE: float32 sums of length L (and then N) in the GEMM's accumulators, not
+  // in double as `sum` does: the rounding differs within float32 tolerance.
+  backend().matmul(rows, mv(gd, 0, 0, l, 1), mv(ones, 0, 0, 1, 0), 1, n * o, 1, l);
+  const gb = allocUninit([o], dtype);
+  backend().matmul(gb.storage.data, mv(ones, 0, 0, 0, 1), mv(rows, 0, 0, o, 1), 1, 1, o, n);
+  return gb;
 }
 
 /**
