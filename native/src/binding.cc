@@ -473,6 +473,33 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// avgPool2d(out, x, geometry, countIncludePad, divisor) and
+// avgPool2dBackward(out, grad, geometry, countIncludePad, divisor).
+Napi::Value AvgPool2dEither(const Napi::CallbackInfo& info, bool backward) {
+  Args A(info, backward ? "avgPool2dBackward" : "avgPool2d");
+  A.expect_count(5);
+  const char* in_name = backward ? "grad" : "x";
+  ArrayArg out = A.array(0, "out"), in = A.array(1, in_name);
+  A.check_float(in, in_name);
+  A.check_type(out, "out", in.type);
+  int64_t count;
+  const double* meta = A.meta(2, &count);
+  int64_t v[13];
+  read_geom(A, meta, count, v, kPoolNames, 13);
+  const PoolGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  const bool include_pad = flag(A, info, 3, "countIncludePad");
+  const double divisor = static_cast<double>(A.integer_arg(4, "divisor", -2147483648.0, 2147483647.0));
+  const int64_t big = product(A, {g.planes, g.height, g.width}, "planes * height * width");
+  const int64_t small = product(A, {g.planes, g.out_h, g.out_w}, "planes * outH * outW");
+  A.check_length(backward ? out : in, backward ? "out" : "x", big);
+  A.check_length(backward ? in : out, backward ? "grad" : "out", small);
+  if (backward) avg_pool_backward_kernel(in.type, out.data, in.data, g, include_pad, divisor);
+  else avg_pool_kernel(in.type, out.data, in.data, g, include_pad, divisor);
+  return info.Env().Undefined();
+}
+Napi::Value AvgPool2d(const Napi::CallbackInfo& info) { return AvgPool2dEither(info, false); }
+Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) { return AvgPool2dEither(info, true); }
+
 // ---- index kernels, nll, logsumexp -------------------------------------------
 
 // Every index in [0, size), or `ignore` (when allowed): checked before any write.
@@ -486,6 +513,80 @@ void check_indices(const Args& A, const int32_t* idx, int64_t n, int64_t size, c
                    std::to_string(size) + ")");
   }
 }
+
+// gather(out, x, index, meta, dim) with meta = [nd, shape…, x offset, x strides…, index offset, index strides…]
+// (shape: the index's), and scatterAdd(out, index, src, meta, dim) with views out, index, src.
+// The indexed view (x or out) is checked with the indexed dimension taken as
+// one element; then every index value v must keep the view, moved by
+// v·stride[dim], inside its array. (Whether v is below the tensor's size
+// along dim is the op layer's check; this one is about memory.)
+Napi::Value GatherOrScatter(const Napi::CallbackInfo& info, bool scatter) {
+  Args A(info, scatter ? "scatterAdd" : "gather");
+  A.expect_count(5);
+  const char* target_name = scatter ? "out" : "x";
+  ArrayArg out = A.array(0, "out");
+  ArrayArg index = A.array(scatter ? 1 : 2, "index");
+  ArrayArg other = A.array(scatter ? 2 : 1, scatter ? "src" : "x");
+  A.check_float(other, scatter ? "src" : "x");
+  A.check_type(out, "out", other.type);
+  A.check_type(index, "index", DType::I32);
+  int64_t count;
+  const double* meta = A.meta(3, &count);
+  Iter it = read_iter(A, meta, count, scatter ? 3 : 2);
+  if (it.nd < 1) A.fail_range("ndim must be at least 1 (a 0-d tensor is gathered as 1-D)");
+  const int dim = static_cast<int>(A.integer_arg(4, "dim", 0, it.nd - 1));
+  // Operand order in `it`: the indexed view first, then index (then src).
+  A.check_view(index, "index", it.offset[1], it.nd, it.shape, it.strides[1]);
+  if (scatter) A.check_view(other, "src", it.offset[2], it.nd, it.shape, it.strides[2]);
+  const int64_t n = it.numel();
+  if (!scatter) A.check_length(out, "out", n);
+  if (n == 0) return info.Env().Undefined();
+  const ArrayArg& target = scatter ? out : other;
+  const int64_t dim_stride = it.strides[0][dim];
+  __int128 lo = it.offset[0], hi = lo;
+  for (int d = 0; d < it.nd; ++d) {
+    if (d == dim) continue;
+    const __int128 ext = static_cast<__int128>(it.shape[d] - 1) * it.strides[0][d];
+    if (ext < 0) lo += ext; else hi += ext;
+  }
+  if (lo < 0 || hi >= target.length)
+    A.fail_range(std::string(target_name) + " view (offset " + std::to_string(it.offset[0]) + ") reaches elements [" +
+                 Args::fmt(static_cast<double>(lo)) + ", " + Args::fmt(static_cast<double>(hi)) +
+                 "] of an array of length " + std::to_string(target.length));
+  // The largest index value that stays inside the target array.
+  const __int128 vmax = dim_stride > 0 ? (target.length - 1 - hi) / dim_stride
+                        : dim_stride < 0 ? lo / -static_cast<__int128>(dim_stride)
+                                         : static_cast<__int128>(2147483647);
+  const int32_t* idx = static_cast<const int32_t*>(index.data);
+  Iter ii;
+  ii.nd = it.nd;
+  ii.nops = 1;
+  ii.offset[0] = it.offset[1];
+  for (int d = 0; d < it.nd; ++d) {
+    ii.shape[d] = it.shape[d];
+    ii.strides[0][d] = it.strides[1][d];
+  }
+  ii.coalesce();
+  const int64_t is = ii.nd > 0 ? ii.strides[0][ii.nd - 1] : 0;
+  for_rows(ii, 0, n, [&](const int64_t* offs, int64_t len, int64_t pos) {
+    int64_t io = offs[0];
+    for (int64_t i = 0; i < len; ++i, io += is) {
+      const int64_t v = idx[io];
+      if (v < 0 || v > vmax)
+        A.fail_range("index value " + std::to_string(v) + " (element " + std::to_string(pos + i) +
+                     " of the index view) is outside [0, " + Args::fmt(static_cast<double>(vmax + 1)) + ") for " +
+                     target_name + " (length " + std::to_string(target.length) + ", stride " +
+                     std::to_string(dim_stride) + " along dim " + std::to_string(dim) + ")");
+    }
+  });
+  it.strides[0][dim] = 0;
+  it.coalesce();
+  if (scatter) scatter_add_kernel(out.type, out.data, idx, other.data, it, dim_stride);
+  else gather_kernel(other.type, out.data, other.data, idx, it, dim_stride);
+  return info.Env().Undefined();
+}
+Napi::Value Gather(const Napi::CallbackInfo& info) { return GatherOrScatter(info, false); }
+Napi::Value ScatterAdd(const Napi::CallbackInfo& info) { return GatherOrScatter(info, true); }
 
 // indexSelect(out, x, index, outer, size, inner) and indexAdd(out, src, index, outer, size, inner)
 Napi::Value IndexSelectOrAdd(const Napi::CallbackInfo& info, bool add) {
@@ -776,6 +877,10 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));
+  exports.Set("avgPool2d", Napi::Function::New(env, AvgPool2d, "avgPool2d"));
+  exports.Set("avgPool2dBackward", Napi::Function::New(env, AvgPool2dBackward, "avgPool2dBackward"));
+  exports.Set("gather", Napi::Function::New(env, Gather, "gather"));
+  exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd, "scatterAdd"));
   exports.Set("indexSelect", Napi::Function::New(env, IndexSelect, "indexSelect"));
   exports.Set("indexAdd", Napi::Function::New(env, IndexAdd, "indexAdd"));
   exports.Set("nllLoss", Napi::Function::New(env, NllLoss, "nllLoss"));

@@ -1,4 +1,4 @@
-// im2col / col2im and max pooling over contiguous NCHW planes, mirroring
+// im2col / col2im, max and average pooling over contiguous NCHW planes, mirroring
 // src/backend/js/conv.ts and pool.ts. Every input index is clamped to its
 // plane before it is read, whatever geometry arrives.
 #include <cstring>
@@ -227,6 +227,85 @@ void max_pool_backward_typed(T* out, const T* grad, const int32_t* indices, int6
   });
 }
 
+// The window of output (oh, ow) clipped to the image, and its divisor, as
+// avgWindow in src/backend/js/pool.ts: `divisor` when non-zero, else the
+// window size counted with padding (count_include_pad) or without.
+struct AvgWindow {
+  int64_t h0, h1, w0, w1;
+  double div;
+};
+
+inline AvgWindow avg_window(const PoolGeom& g, int64_t oh, int64_t ow, bool include_pad, double divisor) {
+  int64_t h0 = oh * g.stride_h - g.pad_h, w0 = ow * g.stride_w - g.pad_w;
+  // NOTE: the window may reach into the padding (counted by count_include_pad) but, with ceil_mode, not past it.
+  int64_t h1 = h0 + g.kernel_h < g.height + g.pad_h ? h0 + g.kernel_h : g.height + g.pad_h;
+  int64_t w1 = w0 + g.kernel_w < g.width + g.pad_w ? w0 + g.kernel_w : g.width + g.pad_w;
+  const int64_t pool_size = (h1 - h0) * (w1 - w0);
+  h0 = h0 < 0 ? 0 : h0;
+  w0 = w0 < 0 ? 0 : w0;
+  h1 = h1 > g.height ? g.height : h1;
+  w1 = w1 > g.width ? g.width : w1;
+  double div = divisor;
+  if (divisor == 0) div = static_cast<double>(include_pad ? pool_size : (h1 - h0) * (w1 - w0));
+  return AvgWindow{h0, h1, w0, w1, div};
+}
+
+// Planes per task: about 2^13 window taps each (in double: sizes need not be small when planes is 0).
+inline int64_t avg_grain(const PoolGeom& g) {
+  const double kh = static_cast<double>(g.kernel_h < g.height ? g.kernel_h : g.height);
+  const double kw = static_cast<double>(g.kernel_w < g.width ? g.kernel_w : g.width);
+  const double work = static_cast<double>(g.out_h) * static_cast<double>(g.out_w) * kh * kw + 1;
+  return work >= 8192 ? 1 : 1 + static_cast<int64_t>(8192 / work);
+}
+
+template <typename T>
+void avg_pool_typed(T* out, const T* x, const PoolGeom& g, bool include_pad, double divisor) {
+  const int64_t in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+  parallel_for(g.planes, avg_grain(g), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      const T* xp = x + p * in_plane;
+      T* op = out + p * out_plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const AvgWindow w = avg_window(g, oh, ow, include_pad, divisor);
+          if (w.h0 >= w.h1 || w.w0 >= w.w1) {
+            op[oh * g.out_w + ow] = 0;  // a window entirely in the padding
+            continue;
+          }
+          // NOTE: sums in double, as the js kernel does, so float32 results round once.
+          double sum = 0;
+          for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+            const T* row = xp + ih * g.width;
+            for (int64_t iw = w.w0; iw < w.w1; ++iw) sum += static_cast<double>(row[iw]);
+          }
+          op[oh * g.out_w + ow] = static_cast<T>(sum / w.div);
+        }
+    }
+  });
+}
+
+template <typename T>
+void avg_pool_backward_typed(T* out, const T* grad, const PoolGeom& g, bool include_pad, double divisor) {
+  const int64_t in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+  // NOTE: plane p of the result only receives plane p of grad, so planes run in parallel.
+  parallel_for(g.planes, avg_grain(g), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      T* xp = out + p * in_plane;
+      const T* gp = grad + p * out_plane;
+      for (int64_t oh = 0; oh < g.out_h; ++oh)
+        for (int64_t ow = 0; ow < g.out_w; ++ow) {
+          const AvgWindow w = avg_window(g, oh, ow, include_pad, divisor);
+          // NOTE: the share is computed in double and added per element, as the js kernel does.
+          const double v = static_cast<double>(gp[oh * g.out_w + ow]) / w.div;
+          for (int64_t ih = w.h0; ih < w.h1; ++ih) {
+            T* row = xp + ih * g.width;
+            for (int64_t iw = w.w0; iw < w.w1; ++iw) row[iw] = static_cast<T>(static_cast<double>(row[iw]) + v);
+          }
+        }
+    }
+  });
+}
+
 }  // namespace
 
 void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g) {
@@ -250,6 +329,22 @@ void max_pool_backward_kernel(DType t, void* out, const void* grad, const int32_
     max_pool_backward_typed(static_cast<float*>(out), static_cast<const float*>(grad), indices, planes, in_plane, out_plane);
   else
     max_pool_backward_typed(static_cast<double*>(out), static_cast<const double*>(grad), indices, planes, in_plane, out_plane);
+}
+
+}  // namespace kd
+
+namespace kd {
+
+void avg_pool_kernel(DType t, void* out, const void* x, const PoolGeom& g, bool include_pad, double divisor) {
+  if (t == DType::F32) avg_pool_typed(static_cast<float*>(out), static_cast<const float*>(x), g, include_pad, divisor);
+  else avg_pool_typed(static_cast<double*>(out), static_cast<const double*>(x), g, include_pad, divisor);
+}
+
+void avg_pool_backward_kernel(DType t, void* out, const void* grad, const PoolGeom& g, bool include_pad, double divisor) {
+  if (t == DType::F32)
+    avg_pool_backward_typed(static_cast<float*>(out), static_cast<const float*>(grad), g, include_pad, divisor);
+  else
+    avg_pool_backward_typed(static_cast<double*>(out), static_cast<const double*>(grad), g, include_pad, divisor);
 }
 
 }  // namespace kd

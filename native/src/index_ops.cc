@@ -1,6 +1,6 @@
 // Index kernels (indexSelect / indexAdd: embedding lookups and their
-// gradient), the negative log-likelihood gather of cross-entropy, and
-// logsumexp. Index values are checked by the binding layer before any kernel
+// gradient; gather / scatterAdd over strided views), the negative
+// log-likelihood gather of cross-entropy, and logsumexp. Index values are checked by the binding layer before any kernel
 // here runs (index_in_range), so these loops trust them.
 #include <cmath>
 #include <cstring>
@@ -86,6 +86,31 @@ void logsumexp_typed(T* out, const T* x, int64_t outer, int64_t size, int64_t in
   });
 }
 
+// gather over strided views: operand 0 = x with its `dim` stride zeroed (the
+// index supplies that coordinate, times dim_stride), 1 = index; out contiguous.
+template <typename T>
+void gather_typed(T* out, const T* x, const int32_t* index, const Iter& it, int64_t dim_stride) {
+  const int last = it.nd - 1;
+  const int64_t xs = last >= 0 ? it.strides[0][last] : 0, is = last >= 0 ? it.strides[1][last] : 0;
+  for_rows(it, 0, it.numel(), [&](const int64_t* offs, int64_t len, int64_t pos) {
+    int64_t xo = offs[0], io = offs[1];
+    for (int64_t i = 0; i < len; ++i, xo += xs, io += is) out[pos + i] = x[xo + index[io] * dim_stride];
+  });
+}
+
+// scatterAdd: operand 0 = out with its `dim` stride zeroed, 1 = index, 2 = src.
+// NOTE: one thread, in the js kernel's element order, so repeated indices add up in the same order.
+template <typename T>
+void scatter_add_typed(T* out, const int32_t* index, const T* src, const Iter& it, int64_t dim_stride) {
+  const int last = it.nd - 1;
+  const int64_t os = last >= 0 ? it.strides[0][last] : 0, is = last >= 0 ? it.strides[1][last] : 0;
+  const int64_t ss = last >= 0 ? it.strides[2][last] : 0;
+  for_rows(it, 0, it.numel(), [&](const int64_t* offs, int64_t len, int64_t) {
+    int64_t oo = offs[0], io = offs[1], so = offs[2];
+    for (int64_t i = 0; i < len; ++i, oo += os, io += is, so += ss) out[oo + index[io] * dim_stride] += src[so];
+  });
+}
+
 }  // namespace
 
 void index_select_kernel(DType t, void* out, const void* x, const int32_t* index, int64_t n, int64_t outer,
@@ -127,6 +152,16 @@ void nll_loss_backward_kernel(DType t, void* out, const void* grad, const int32_
 void logsumexp_kernel(DType t, void* out, const void* x, int64_t outer, int64_t size, int64_t inner) {
   if (t == DType::F32) logsumexp_typed(static_cast<float*>(out), static_cast<const float*>(x), outer, size, inner);
   else logsumexp_typed(static_cast<double*>(out), static_cast<const double*>(x), outer, size, inner);
+}
+
+void gather_kernel(DType t, void* out, const void* x, const int32_t* index, const Iter& it, int64_t dim_stride) {
+  if (t == DType::F32) gather_typed(static_cast<float*>(out), static_cast<const float*>(x), index, it, dim_stride);
+  else gather_typed(static_cast<double*>(out), static_cast<const double*>(x), index, it, dim_stride);
+}
+
+void scatter_add_kernel(DType t, void* out, const int32_t* index, const void* src, const Iter& it, int64_t dim_stride) {
+  if (t == DType::F32) scatter_add_typed(static_cast<float*>(out), index, static_cast<const float*>(src), it, dim_stride);
+  else scatter_add_typed(static_cast<double*>(out), index, static_cast<const double*>(src), it, dim_stride);
 }
 
 }  // namespace kd

@@ -58,6 +58,9 @@ void col2im_kernel(DType t, void* out, const void* cols, const ConvGeom& g);
 void max_pool_kernel(DType t, void* out, int32_t* indices, const void* x, const PoolGeom& g);
 void max_pool_backward_kernel(DType t, void* out, const void* grad, const int32_t* indices, int64_t planes,
                               int64_t in_plane, int64_t out_plane);
+// Average pooling (no dilation); divisor 0 means the window size.
+void avg_pool_kernel(DType t, void* out, const void* x, const PoolGeom& g, bool include_pad, double divisor);
+void avg_pool_backward_kernel(DType t, void* out, const void* grad, const PoolGeom& g, bool include_pad, double divisor);
 
 // Softmax / log-softmax over the middle axis of contiguous [outer, size, inner].
 void softmax_kernel(DType t, void* out, const void* x, int64_t outer, int64_t size, int64_t inner, bool log);
@@ -85,6 +88,10 @@ void index_select_kernel(DType t, void* out, const void* x, const int32_t* index
                          int64_t size, int64_t inner);
 void index_add_kernel(DType t, void* out, const void* src, const int32_t* index, int64_t n, int64_t outer, int64_t size,
                       int64_t inner);
+// gather / scatterAdd: it (coalesced) has operands x|out with the indexed
+// dimension's stride zeroed, index (and src); dim_stride is that stride.
+void gather_kernel(DType t, void* out, const void* x, const int32_t* index, const Iter& it, int64_t dim_stride);
+void scatter_add_kernel(DType t, void* out, const int32_t* index, const void* src, const Iter& it, int64_t dim_stride);
 void nll_loss_kernel(DType t, void* loss, void* wout, const void* logp, const int32_t* target, const void* weight,
                      int64_t batch, int64_t classes, int64_t inner, int64_t ignore);
 void nll_loss_backward_kernel(DType t, void* out, const void* grad, const int32_t* target, const void* weight,

@@ -57,6 +57,10 @@ export interface NativeAddon {
   col2im(out: TypedArray, cols: TypedArray, geometry: Float64Array): void;
   maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, geometry: Float64Array): void;
   maxPool2dBackward(out: TypedArray, grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, outPlane: number): void;
+  gather(out: TypedArray, x: TypedArray, index: Int32Array, meta: Float64Array, dim: number): void;
+  scatterAdd(out: TypedArray, index: Int32Array, src: TypedArray, meta: Float64Array, dim: number): void;
+  avgPool2d(out: TypedArray, x: TypedArray, geometry: Float64Array, countIncludePad: boolean, divisor: number): void;
+  avgPool2dBackward(out: TypedArray, grad: TypedArray, geometry: Float64Array, countIncludePad: boolean, divisor: number): void;
   indexSelect(out: TypedArray, x: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
   indexAdd(out: TypedArray, src: TypedArray, index: Int32Array, outer: number, size: number, inner: number): void;
   nllLoss(
@@ -107,6 +111,9 @@ function uniformFloat(params: readonly TypedArray[]): boolean {
   for (const p of params) if (p.constructor !== first.constructor) return false;
   return true;
 }
+
+/** The addon takes integer divisors (PyTorch's divisor_override is an int); any other value stays on js. */
+const isInt32 = (v: number): boolean => Number.isInteger(v) && Math.abs(v) < 2 ** 31;
 
 const b01 = (v: boolean): number => (v ? 1 : 0);
 
@@ -272,6 +279,17 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       addon.nllLossBackward(out, grad, target, weight, batch, classes, inner, ignoreIndex);
     },
 
+    gather(out, x, index, shape, dim) {
+      if (!isFloat(x.data) || !sameKind(out, x.data) || shape.length > MAX_DIMS) return js.gather(out, x, index, shape, dim);
+      addon.gather(out, x.data, index.data, meta.views(shape, [x, index]), dim);
+    },
+
+    scatterAdd(out, index, src, shape, dim) {
+      const ok = isFloat(out.data) && sameKind(src.data, out.data) && shape.length <= MAX_DIMS;
+      if (!ok) return js.scatterAdd(out, index, src, shape, dim);
+      addon.scatterAdd(out.data, index.data, src.data, meta.views(shape, [out, index, src]), dim);
+    },
+
     indexSelect(out, x, index, outer, size, inner) {
       if (!isFloat(x) || !sameKind(out, x)) return js.indexSelect(out, x, index, outer, size, inner);
       addon.indexSelect(out, x, index, outer, size, inner);
@@ -300,6 +318,16 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
     maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane) {
       if (!isFloat(grad) || !sameKind(out, grad)) return js.maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane);
       addon.maxPool2dBackward(out, grad, indices, planes, inPlane, outPlane);
+    },
+
+    avgPool2d(out, x, g, countIncludePad, divisor) {
+      if (!isFloat(x) || !sameKind(out, x) || !isInt32(divisor)) return js.avgPool2d(out, x, g, countIncludePad, divisor);
+      addon.avgPool2d(out, x, poolGeometry(g), countIncludePad, divisor);
+    },
+
+    avgPool2dBackward(out, grad, g, countIncludePad, divisor) {
+      if (!isFloat(grad) || !sameKind(out, grad) || !isInt32(divisor)) return js.avgPool2dBackward(out, grad, g, countIncludePad, divisor);
+      addon.avgPool2dBackward(out, grad, poolGeometry(g), countIncludePad, divisor);
     },
 
     sgdStep(params, grads, momentumBuffers, fresh, h) {

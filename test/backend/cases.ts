@@ -3,7 +3,7 @@
  * builds its inputs from its own seed (so js and native see the same arrays),
  * runs one entry, and returns the arrays the entry wrote.
  */
-import type { Backend, BinaryOp, MatrixView, ReduceOp, StridedView, UnaryOp } from '../../src/backend/backend.js';
+import type { Backend, BinaryOp, MatrixView, Pool2dGeometry, ReduceOp, StridedView, UnaryOp } from '../../src/backend/backend.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
 import { Rng, floats, zerosOf, type FloatKind } from './random.js';
 
@@ -254,7 +254,7 @@ export const allCases: Partial<Record<Entry, Case[]>> = {
   matmul: matmulCases,
 };
 
-// ---- index kernels (js on both backends today; the cases keep them honest) ----
+// ---- index kernels ----
 
 function indexCases(): Partial<Record<Entry, Case[]>> {
   const gatherCase = (seed: number): Case => ({
@@ -289,9 +289,47 @@ function indexCases(): Partial<Record<Entry, Case[]>> {
       return [out, acc];
     },
   });
+  // Strided views: permuted and padded strides, offsets, a broadcast (stride 0)
+  // index or src, an index smaller than x along the other dims, float64, and
+  // size-0 / size-1 dimensions.
+  const stridedCase = (seed: number): Case => ({
+    name: `strided seed ${seed}`,
+    run(b) {
+      const rng = new Rng(seed);
+      const nd = rng.int(1, 4);
+      const shape = Array.from({ length: nd }, () => rng.pick([0, 1, 1, 2, 3, 5]));
+      const dim = rng.int(0, nd - 1);
+      const xShape = shape.map((n, d) => (d === dim ? rng.int(1, 6) : n + rng.int(0, 2)));
+      const view = (sh: readonly number[], broadcast: boolean) => {
+        const order = sh.map((_, d) => d).sort(() => rng.next() - 0.5);
+        const strides = sh.map(() => 0);
+        let step = 1;
+        for (const d of order) {
+          if (broadcast && rng.next() < 0.25) continue;
+          strides[d] = step;
+          step *= sh[d]! + rng.int(0, 1);
+        }
+        const offset = rng.int(0, 3);
+        return { offset, strides, length: offset + step };
+      };
+      const f64 = rng.next() < 0.5;
+      const fl = (n: number) => (f64 ? rng.f64(n) : rng.f32(n));
+      const xv = view(xShape, false);
+      const iv = view(shape, true);
+      const x = { data: fl(xv.length), offset: xv.offset, strides: xv.strides };
+      const index = { data: rng.i32(iv.length, 0, xShape[dim]! - 1), offset: iv.offset, strides: iv.strides };
+      const out = f64 ? new Float64Array(numel(shape)) : new Float32Array(numel(shape));
+      b.gather(out, x, index, shape, dim);
+      const ov = view(xShape, false);
+      const acc = { data: fl(ov.length), offset: ov.offset, strides: ov.strides };
+      const sv = view(shape, true);
+      b.scatterAdd(acc, index, { data: fl(sv.length), offset: sv.offset, strides: sv.strides }, shape, dim);
+      return [out, acc.data];
+    },
+  });
   return {
-    gather: seeds(6, 7000).map(gatherCase),
-    scatterAdd: seeds(6, 7100).map(gatherCase),
+    gather: seeds(6, 7000).map(gatherCase).concat(seeds(24, 7050).map(stridedCase)),
+    scatterAdd: seeds(6, 7100).map(gatherCase).concat(seeds(24, 7150).map(stridedCase)),
     indexSelect: seeds(6, 7200).map(selectCase),
     indexAdd: seeds(6, 7300).map(selectCase),
   };
@@ -374,6 +412,31 @@ function randomWindow(rng: Rng, height: number, width: number, dilate: boolean):
   return { kernelH, kernelW, strideH, strideW, padH, padW, dilationH, dilationW, outH, outW };
 }
 
+/**
+ * Average-pooling edge geometry: ceil mode (the last window may hang into or
+ * past the padding), kernels as large as the image, 1×1 images, many planes
+ * (the native kernel's parallel split) and zero planes.
+ */
+function edgeAvgGeo(rng: Rng): Pool2dGeometry {
+  const planes = rng.pick([0, 1, 3, 37]);
+  const [height, width] = [rng.pick([1, 2, 5, 16]), rng.pick([1, 3, 7, 16])];
+  const kernelH = rng.int(1, Math.max(1, Math.min(height + 1, 5)));
+  const kernelW = rng.int(1, Math.max(1, Math.min(width + 1, 5)));
+  const [strideH, strideW] = [rng.int(1, 3), rng.int(1, 3)];
+  const padH = rng.int(0, Math.floor(kernelH / 2));
+  const padW = rng.int(0, Math.floor(kernelW / 2));
+  // PyTorch's ceil-mode output size: round up, but drop a last window that starts in the bottom/right padding.
+  const size = (n: number, k: number, st: number, p: number): number => {
+    let o = Math.ceil((n + 2 * p - k) / st) + 1;
+    if ((o - 1) * st >= n + p) o--;
+    return Math.max(0, o);
+  };
+  return {
+    planes, height, width, kernelH, kernelW, strideH, strideW, padH, padW, dilationH: 1, dilationW: 1,
+    outH: size(height, kernelH, strideH, padH), outW: size(width, kernelW, strideW, padW),
+  };
+}
+
 function convCases(): Partial<Record<Entry, Case[]>> {
   const geo = (rng: Rng) => {
     const [batch, channels, height, width] = [rng.int(1, 3), rng.int(1, 3), rng.int(1, 9), rng.int(1, 9)];
@@ -435,13 +498,23 @@ function convCases(): Partial<Record<Entry, Case[]>> {
       const out = zerosOf(kind, g.planes * g.outH * g.outW);
       b.avgPool2d(out, floats(rng, kind, g.planes * g.height * g.width), g, rng.next() < 0.5, rng.pick([0, 0, 3]));
       return [out];
-    }),
+    }).concat(kinds(9450, (b, rng, kind) => {
+      const g = edgeAvgGeo(rng);
+      const out = zerosOf(kind, g.planes * g.outH * g.outW);
+      b.avgPool2d(out, floats(rng, kind, g.planes * g.height * g.width), g, rng.next() < 0.5, rng.pick([0, 0, 5]));
+      return [out];
+    }, 12)),
     avgPool2dBackward: kinds(9500, (b, rng, kind) => {
       const g = pgeo(rng, false);
       const out = zerosOf(kind, g.planes * g.height * g.width);
       b.avgPool2dBackward(out, floats(rng, kind, g.planes * g.outH * g.outW), g, rng.next() < 0.5, rng.pick([0, 0, 3]));
       return [out];
-    }),
+    }).concat(kinds(9550, (b, rng, kind) => {
+      const g = edgeAvgGeo(rng);
+      const out = floats(rng, kind, g.planes * g.height * g.width); // accumulates into existing values
+      b.avgPool2dBackward(out, floats(rng, kind, g.planes * g.outH * g.outW), g, rng.next() < 0.5, rng.pick([0, 0, 5]));
+      return [out];
+    }, 12)),
     adaptiveAvgPool2d: kinds(9600, (b, rng, kind) => {
       const [planes, h, w, oh, ow] = [rng.int(1, 3), rng.int(1, 9), rng.int(1, 9), rng.int(1, 5), rng.int(1, 5)];
       const out = zerosOf(kind, planes * oh * ow);

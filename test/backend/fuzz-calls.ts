@@ -85,7 +85,39 @@ function viewsMeta(sh: number[], views: { offset: number; strides: number[] }[])
 const FLOAT: Kind[] = ['f32', 'f64'];
 const ALL: Kind[] = ['f32', 'f64', 'i32', 'u8'];
 
+/**
+ * A valid gather/scatterAdd set-up: the index's shape (at least 1-D), the
+ * indexed dimension, the indexed view's layout (its size along dim replaced
+ * by `size`) and an index array whose every value is in [0, size).
+ */
+function gatherSetup(b: Builder, rng: Rng) {
+  const sh = Array.from({ length: rng.int(1, 3) }, () => rng.int(0, 4));
+  const dim = rng.int(0, sh.length - 1);
+  const size = rng.int(1, 5);
+  const target = layout(rng, sh.map((n, d) => (d === dim ? size : n)), false);
+  const ix = layout(rng, sh, true);
+  const index = b.array('i32', ix.size);
+  for (let i = 0; i < index.length; i++) index[i] = rng.int(0, size - 1);
+  return { sh, dim, target, ix, index };
+}
+
 export const entryBuilders: Record<string, (rng: Rng) => Call> = {
+  gather(rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const { sh, dim, target, ix, index } = gatherSetup(b, rng);
+    const out = b.array(kind, sh.reduce((a, n) => a * n, 1));
+    const x = b.array(kind, target.size);
+    return b.call([out, x, index, viewsMeta(sh, [target, ix]), dim], 3);
+  },
+  scatterAdd(rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const { sh, dim, target, ix, index } = gatherSetup(b, rng);
+    const src = layout(rng, sh, true);
+    const out = b.array(kind, target.size);
+    return b.call([out, index, b.array(kind, src.size), viewsMeta(sh, [target, ix, src]), dim], 3);
+  },
   copy(rng) {
     const b = new Builder(rng);
     const sh = shape(rng);
@@ -216,6 +248,20 @@ Object.assign(entryBuilders, {
     const idx = b.array('i32', planes * outPlane);
     for (let i = 0; i < idx.length; i++) idx[i] = rng.int(-3, inPlane + 3);
     return b.call([b.array(kind, planes * inPlane), b.array(kind, planes * outPlane), idx, planes, inPlane, outPlane]);
+  },
+  avgPool2d(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const g = convGeo(rng).slice(1); // [channels→planes, height, width, window…, outH, outW]
+    const args = [b.array(kind, g[0]! * g[11]! * g[12]!), b.array(kind, g[0]! * g[1]! * g[2]!), Float64Array.from(g)];
+    return b.call([...args, rng.next() < 0.5, rng.pick([0, 0, 3, -2])], 2);
+  },
+  avgPool2dBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const g = convGeo(rng).slice(1);
+    const args = [b.array(kind, g[0]! * g[1]! * g[2]!), b.array(kind, g[0]! * g[11]! * g[12]!), Float64Array.from(g)];
+    return b.call([...args, rng.next() < 0.5, rng.pick([0, 0, 3, -2])], 2);
   },
   sgdStep(rng: Rng) {
     const b = new Builder(rng);

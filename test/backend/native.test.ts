@@ -42,6 +42,7 @@ describe('backendInfo', () => {
 });
 
 const f32 = (n: number) => new Float32Array(n);
+const f64 = (n: number) => new Float64Array(n);
 
 describe('binding-layer checks', () => {
   const rows: { name: string; call: () => void; error: typeof TypeError | typeof RangeError; match: RegExp }[] = [
@@ -81,6 +82,26 @@ describe('binding-layer checks', () => {
       error: RangeError, match: /nllLoss: target\[0\] = 3 is outside \[0, 3\)/,
     },
     {
+      name: 'a gather index past the end of x',
+      call: () => addon.gather(f32(2), f32(3), Int32Array.of(0, 3), Float64Array.of(1, 2, 0, 1, 0, 1), 0),
+      error: RangeError, match: /gather: index value 3 \(element 1 of the index view\) is outside \[0, 3\) for x/,
+    },
+    {
+      name: 'a negative scatterAdd index',
+      call: () => addon.scatterAdd(f64(4), Int32Array.of(1, -1), f64(2), Float64Array.of(1, 2, 0, 1, 0, 1, 0, 1), 0),
+      error: RangeError, match: /scatterAdd: index value -1 \(element 1 of the index view\) is outside \[0, 4\) for out/,
+    },
+    {
+      name: 'an avgPool2d input shorter than its geometry',
+      call: () => addon.avgPool2d(f32(4), f32(8), Float64Array.of(1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2), false, 0),
+      error: RangeError, match: /avgPool2d: x has 8 elements but 9 are needed/,
+    },
+    {
+      name: 'a fractional avgPool2dBackward divisor',
+      call: () => addon.avgPool2dBackward(f32(9), f32(4), Float64Array.of(1, 3, 3, 2, 2, 1, 1, 0, 0, 1, 1, 2, 2), true, 1.5),
+      error: RangeError, match: /avgPool2dBackward: divisor must be an integer .* got 1\.5/,
+    },
+    {
       name: 'a gradient shorter than its parameter',
       call: () => addon.sgdStep([f32(3)], [f32(2)], [], new Uint8Array(1), Float64Array.of(0.1, 0, 0, 0, 0, 0)),
       error: RangeError, match: /sgdStep: grads\[0\] has 2 elements, params\[0\] 3/,
@@ -97,4 +118,11 @@ describe('binding-layer checks', () => {
       expect(row.call).toThrow(row.match);
     });
   }
+
+  it('checks every scatterAdd index before writing any', () => {
+    const out = Float64Array.of(1, 2, 3, 4);
+    const call = () => addon.scatterAdd(out, Int32Array.of(0, 1, 9), Float64Array.of(5, 5, 5), Float64Array.of(1, 3, 0, 1, 0, 1, 0, 1), 0);
+    expect(call).toThrow(/scatterAdd: index value 9/);
+    expect([...out]).toEqual([1, 2, 3, 4]);
+  });
 });
