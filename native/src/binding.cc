@@ -245,6 +245,21 @@ Napi::Value Where(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
+  Args A(info, "reluBackward");
+  A.expect_count(4);
+  ArrayArg out = A.array(0, "out"), g = A.array(1, "grad"), y = A.array(2, "y");
+  const int64_t n = A.integer_arg(3, "n", 0, kMaxIndex);
+  A.check_float(y, "y");
+  A.check_type(out, "out", y.type);
+  A.check_type(g, "grad", y.type);
+  A.check_length(out, "out", n);
+  A.check_length(g, "grad", n);
+  A.check_length(y, "y", n);
+  if (n > 0) relu_backward_kernel(y.type, out.data, g.data, y.data, n);
+  return info.Env().Undefined();
+}
+
 Napi::Value Reduce(const Napi::CallbackInfo& info) {
   Args A(info, "reduce");
   A.expect_count(6);
@@ -869,6 +884,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary, "unary"));
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("where", Napi::Function::New(env, Where, "where"));
+  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));

@@ -1,4 +1,5 @@
-// Element-wise kernels: copy (with dtype conversion), unary, binary, where.
+// Element-wise kernels: copy (with dtype conversion), unary, binary, where,
+// ReLU's backward.
 // Semantics follow the js backend exactly (it is the specification); float32
 // math runs in float32, so transcendental results may differ by an ulp.
 #include <cmath>
@@ -276,6 +277,21 @@ void where_typed(T* out, const uint8_t* cond, const T* a, const T* b, const Iter
   });
 }
 
+// ---- relu backward -----------------------------------------------------------
+
+template <typename T>
+void relu_backward_typed(T* out, const T* g, const T* y, int64_t n) {
+  parallel_for(n, kGrainCheap, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) {
+      // NOTE: `y <= 0 ? 0 : g`, as PyTorch's threshold_backward and the js backend:
+      // a NaN output passes the gradient through. Both loads come before the
+      // select so the loop vectorizes.
+      const T gv = g[i], yv = y[i];
+      out[i] = yv <= T(0) ? T(0) : gv;
+    }
+  });
+}
+
 }  // namespace
 
 void copy_kernel(DType ot, void* out, DType xt, const void* x, const Iter& it) {
@@ -317,6 +333,13 @@ void where_kernel(DType t, void* out, const uint8_t* cond, const void* a, const 
     case DType::U8:
       return where_typed(static_cast<uint8_t*>(out), cond, static_cast<const uint8_t*>(a), static_cast<const uint8_t*>(b), it);
   }
+}
+
+void relu_backward_kernel(DType t, void* out, const void* g, const void* y, int64_t n) {
+  if (t == DType::F32)
+    relu_backward_typed(static_cast<float*>(out), static_cast<const float*>(g), static_cast<const float*>(y), n);
+  else
+    relu_backward_typed(static_cast<double*>(out), static_cast<const double*>(g), static_cast<const double*>(y), n);
 }
 
 }  // namespace kd

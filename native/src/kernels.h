@@ -39,6 +39,8 @@ void unary_kernel(int op, DType t, void* out, const void* x, const Iter& it, dou
 void binary_kernel(int op, DType t, void* out, const void* a, const void* b, const Iter& it);
 // it: operands 0 = cond, 1 = a, 2 = b; out contiguous; t is the element type of out/a/b.
 void where_kernel(DType t, void* out, const uint8_t* cond, const void* a, const void* b, const Iter& it);
+// out[i] = y[i] > 0 ? g[i] : 0 over contiguous float arrays (NaN in y gives 0).
+void relu_backward_kernel(DType t, void* out, const void* g, const void* y, int64_t n);
 // Reduces the middle axis of contiguous [outer, size, inner] (size >= 1).
 void reduce_kernel(int op, DType t, void* out, DType ot, const void* x, int64_t outer, int64_t size, int64_t inner);
 

@@ -72,6 +72,12 @@ export interface Backend {
   binary(op: BinaryOp, out: TypedArray, a: StridedView, b: StridedView, shape: readonly number[]): void;
   /** `out[i] = cond[i] ? a[i] : b[i]`, out contiguous. */
   where(out: TypedArray, cond: StridedView, a: StridedView, b: StridedView, shape: readonly number[]): void;
+  /**
+   * Gradient of ReLU from its output `y`: `out[i] = y[i] <= 0 ? 0 : grad[i]` for
+   * `i < n`, all three contiguous and of one dtype. As PyTorch's
+   * threshold_backward, a NaN in `y` passes the gradient through.
+   */
+  reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void;
   /** Reduces the middle axis of a contiguous `[outer, size, inner]` array into `out[outer, inner]`. arg ops write indices. */
   reduce(op: ReduceOp, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
   /**

@@ -49,6 +49,7 @@ export interface NativeAddon {
   unary(op: number, out: TypedArray, x: TypedArray, meta: Float64Array, p0: number, p1: number): void;
   binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void;
   reduce(op: number, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   softmax(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
@@ -235,6 +236,11 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       const ok = cond.data instanceof Uint8Array && sameKind(out, a.data) && sameKind(out, b.data) && shape.length <= MAX_DIMS;
       if (!ok) return js.where(out, cond, a, b, shape);
       addon.where(out, cond.data, a.data, b.data, meta.views(shape, [cond, a, b]));
+    },
+
+    reluBackward(out, grad, y, n) {
+      if (!isFloat(y) || !sameKind(out, y) || !sameKind(grad, y)) return js.reluBackward(out, grad, y, n);
+      addon.reluBackward(out, grad, y, n);
     },
 
     reduce(op, out, x, outer, size, inner) {

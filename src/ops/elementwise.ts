@@ -11,7 +11,7 @@ import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
-import { asTensor, broadcastShapes, broadcastStrides, castRaw, requireFloat, resultType, runBinary, runUnary, sumToShape, view } from './core.js';
+import { asTensor, broadcastShapes, broadcastStrides, castRaw, flatData, requireFloat, resultType, runBinary, runUnary, sumToShape, view } from './core.js';
 import { applyInPlace } from './inplace.js';
 
 type GradPair = [Tensor | null, Tensor | null];
@@ -281,11 +281,20 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 
 // --- activations -------------------------------------------------------------
 
+/** ReLU's gradient from its output, one fused kernel pass over contiguous operands. */
+function reluBackward(g: Tensor, _x: Tensor, out: Tensor): Tensor {
+  const gx = allocUninit(out.shape, out.dtype);
+  const gd = g.dtype === out.dtype ? g : castRaw(g, out.dtype);
+  backend().reluBackward(gx.storage.data, flatData(gd), flatData(out), out.numel);
+  return gx;
+}
+
 /** `max(x, 0)`, keeping integer dtypes. */
 export function relu(x: Tensor): Tensor {
   if (x.dtype === 'bool') throw new DTypeError('boolean inputs are not supported', { op: 'relu', hint: 'convert it with .float() first' });
-  // NOTE: the gradient at exactly 0 is 0 (PyTorch's threshold_backward uses out > 0).
-  return unarySame('relu', 'relu', x, (g, _x, out) => out.gt(0).where(g, 0), 'output');
+  // NOTE: the gradient at exactly 0 is 0 and a NaN output passes the gradient
+  // through, both as PyTorch's threshold_backward (see Backend.reluBackward).
+  return unarySame('relu', 'relu', x, reluBackward, 'output');
 }
 
 /** `x` where positive, `negativeSlope·x` elsewhere; floating point only. */

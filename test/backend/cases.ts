@@ -172,6 +172,22 @@ const whereCases: Case[] = seeds(12, 3000).map((seed) => ({
   },
 }));
 
+// y gets 0, -0, NaN and ±inf sprinkled in; the largest sizes cross the native thread grain.
+const reluBackwardCases: Case[] = KINDS.flatMap((kind, i) =>
+  [0, 1, 17, 1000, 70000, 200000].map((n, k) => ({
+    name: `${kind} ${n}`,
+    run(b: Backend) {
+      const rng = new Rng(3500 + i * 10 + k);
+      const y = floats(rng, kind, n, 2);
+      specials(rng, y);
+      const grad = floats(rng, kind, n);
+      const out = zerosOf(kind, n);
+      b.reluBackward(out, grad, y, n);
+      return [out];
+    },
+  })),
+);
+
 const reduceCases: Case[] = REDUCE.flatMap((op, i) =>
   KINDS.flatMap((kind, j) =>
     [[3, 5, 1], [1, 100000, 1], [4, 7, 300], [2, 1, 9], [1, 3, 70000], [50, 1000, 1]].map(([outer, size, inner], k) => ({
@@ -250,6 +266,7 @@ export const allCases: Partial<Record<Entry, Case[]>> = {
   unary: unaryCases,
   binary: binaryCases,
   where: whereCases,
+  reluBackward: reluBackwardCases,
   reduce: reduceCases,
   matmul: matmulCases,
 };

@@ -208,6 +208,12 @@ function optimGroup(b: Builder, rng: Rng, states: number): { lists: TypedArray[]
 }
 
 Object.assign(entryBuilders, {
+  reluBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const n = rng.int(0, 40);
+    return b.call([b.array(kind, n), b.array(kind, n), b.array(kind, n), n]);
+  },
   softmax(rng: Rng) {
     const b = new Builder(rng);
     const kind = rng.pick(FLOAT);

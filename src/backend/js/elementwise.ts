@@ -248,3 +248,15 @@ export function copy(out: StridedView, x: StridedView, shape: readonly number[])
 export function fill(out: TypedArray, value: number, start: number, length: number): void {
   out.fill(out instanceof Uint8Array ? (value !== 0 ? 1 : 0) : value, start, start + length);
 }
+
+/**
+ * Gradient of ReLU from its output: `out[i] = y[i] > 0 ? grad[i] : 0` for
+ * `i < n`, all three arrays contiguous.
+ */
+export function reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void {
+  for (let i = 0; i < n; i++) {
+    // NOTE: written as PyTorch's threshold_backward, `y <= 0 ? 0 : grad`, so a NaN
+    // output passes the gradient through (`NaN <= 0` is false) exactly as PyTorch does.
+    out[i] = y[i]! <= 0 ? 0 : grad[i]!;
+  }
+}

@@ -1,6 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { DType, DTypeArrays } from '../../tensor/dtype.js';
-import { binary, copy, fill, unary, where } from './elementwise.js';
+import { binary, copy, fill, reluBackward, unary, where } from './elementwise.js';
 import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
@@ -18,6 +18,7 @@ export const jsBackend: Backend = {
   unary,
   binary,
   where,
+  reluBackward,
   reduce,
   matmul,
   gather,
