@@ -3,6 +3,7 @@
 // register tiles of each block are split among the pool's threads.
 #include "gemm.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "buffer.h"
@@ -15,8 +16,10 @@ namespace isa_portable {
 
 GemmKernels portable_gemm_kernels() {
   GemmKernels k;
-  k.f32 = MicroKernel<float>{4, 8, 256, 128, 2048, isa_portable::ukr_generic<float, 4, 8>};
-  k.f64 = MicroKernel<double>{4, 4, 256, 128, 2048, isa_portable::ukr_generic<double, 4, 4>};
+  k.f32 = MicroKernel<float>{4, 8, 256, 128, 2048, isa_portable::ukr_generic<float, 4, 8>,
+                             KD_GEMM_GENERIC_ENTRIES(isa_portable, float, 4, 8)};
+  k.f64 = MicroKernel<double>{4, 4, 256, 128, 2048, isa_portable::ukr_generic<double, 4, 4>,
+                              KD_GEMM_GENERIC_ENTRIES(isa_portable, double, 4, 4)};
   return k;
 }
 
@@ -35,53 +38,6 @@ inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 constexpr int kMaxTile = 16 * 32;  // largest MR * NR of any kernel
-
-// Packs rows [0, rows) x cols [0, kc) of A (at `a`) into an MR-high panel:
-// dst[p * MR + r]; rows past `rows` are zero.
-template <typename T>
-void pack_a(T* dst, const T* a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc, int mr) {
-  if (rows < mr) std::memset(dst, 0, sizeof(T) * mr * kc);
-  if (rsa == 1) {
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* src = a + p * csa;
-      T* d = dst + p * mr;
-      for (int64_t r = 0; r < rows; ++r) d[r] = src[r];
-    }
-  } else {
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* src = a + r * rsa;
-      T* d = dst + r;
-      if (csa == 1) {
-        for (int64_t p = 0; p < kc; ++p) d[p * mr] = src[p];
-      } else {
-        for (int64_t p = 0; p < kc; ++p) d[p * mr] = src[p * csa];
-      }
-    }
-  }
-}
-
-// Packs rows [0, kc) x cols [0, cols) of B into an NR-wide panel: dst[p * NR + c].
-template <typename T>
-void pack_b(T* dst, const T* b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols, int nr) {
-  if (cols < nr) std::memset(dst, 0, sizeof(T) * nr * kc);
-  if (csb == 1) {
-    for (int64_t p = 0; p < kc; ++p) {
-      const T* src = b + p * rsb;
-      T* d = dst + p * nr;
-      for (int64_t c = 0; c < cols; ++c) d[c] = src[c];
-    }
-  } else {
-    for (int64_t c = 0; c < cols; ++c) {
-      const T* src = b + c * csb;
-      T* d = dst + c;
-      if (rsb == 1) {
-        for (int64_t p = 0; p < kc; ++p) d[p * nr] = src[p];
-      } else {
-        for (int64_t p = 0; p < kc; ++p) d[p * nr] = src[p * rsb];
-      }
-    }
-  }
-}
 
 // One thread's GEMM on a block of C: c[m x n] (row stride ldc) (+)= A B.
 template <typename T>
@@ -136,26 +92,28 @@ template <typename T>
 void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t rsa, int64_t csa, const T* b,
                 int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate) {
   const int MR = K.mr, NR = K.nr;
-  const int64_t kcb = min64(K.kc, k);
+  // Equal k blocks (k = 1100 runs as 2 x 550, not 1024 + 76): a short last
+  // block pays a full pass over C for a fraction of the work.
+  const int64_t kcb = ceil_div(k, ceil_div(k, K.kc));
   T* ap = pack_buffer_a<T>().get(static_cast<size_t>(ceil_div(min64(K.mc, m), MR) * MR * kcb));
   T* bp = pack_buffer_b<T>().get(static_cast<size_t>(ceil_div(min64(K.nc, n), NR) * NR * kcb));
   alignas(64) T tile[kMaxTile];
   for (int64_t jc = 0; jc < n; jc += K.nc) {
     const int64_t nc = min64(K.nc, n - jc);
     const int64_t npb = ceil_div(nc, NR);
-    for (int64_t pc = 0; pc < k; pc += K.kc) {
-      const int64_t kc = min64(K.kc, k - pc);
+    for (int64_t pc = 0; pc < k; pc += kcb) {
+      const int64_t kc = min64(kcb, k - pc);
       const int beta = (pc > 0 || accumulate) ? 1 : 0;
       for (int64_t jp = 0; jp < npb; ++jp) {
         const int64_t j0 = jc + jp * NR;
-        pack_b(bp + jp * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, min64(NR, n - j0), NR);
+        K.pack_b(bp + jp * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, min64(NR, n - j0));
       }
       for (int64_t ic = 0; ic < m; ic += K.mc) {
         const int64_t mc = min64(K.mc, m - ic);
         const int64_t npa = ceil_div(mc, MR);
         for (int64_t ip = 0; ip < npa; ++ip) {
           const int64_t i0 = ic + ip * MR;
-          pack_a(ap + ip * MR * kc, a + i0 * rsa + pc * csa, rsa, csa, min64(MR, m - i0), kc, MR);
+          K.pack_a(ap + ip * MR * kc, a + i0 * rsa + pc * csa, rsa, csa, min64(MR, m - i0), kc);
         }
         // B micro-panel outer, so it stays in L1 while the A block (in L2) streams past it.
         for (int64_t jp = 0; jp < npb; ++jp) {
@@ -178,61 +136,6 @@ void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t 
       }
     }
   }
-}
-
-// Small or degenerate products: no packing, direct loops.
-template <typename T>
-void gemm_direct(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb, int64_t csb, int64_t m, int64_t n,
-                 int64_t k, bool accumulate) {
-  if (!accumulate)
-    for (int64_t i = 0; i < m * n; ++i) c[i] = 0;
-  if (csb == 1) {
-    // Rows of C accumulate scaled rows of B (vectorizes over j).
-    for (int64_t i = 0; i < m; ++i) {
-      T* ci = c + i * n;
-      for (int64_t p = 0; p < k; ++p) {
-        const T av = a[i * rsa + p * csa];
-        const T* bp = b + p * rsb;
-        for (int64_t j = 0; j < n; ++j) ci[j] += av * bp[j];
-      }
-    }
-    return;
-  }
-  if (csa == 1 && rsb == 1) {
-    // Dot products of contiguous rows of A with contiguous columns of B.
-    constexpr int L = 16;
-    for (int64_t i = 0; i < m; ++i) {
-      const T* ai = a + i * rsa;
-      for (int64_t j = 0; j < n; ++j) {
-        const T* bj = b + j * csb;
-        T acc[L] = {};
-        int64_t p = 0;
-        for (; p + L <= k; p += L)
-          for (int l = 0; l < L; ++l) acc[l] += ai[p + l] * bj[p + l];
-        T s = 0;
-        for (int l = 0; l < L; ++l) s += acc[l];
-        for (; p < k; ++p) s += ai[p] * bj[p];
-        c[i * n + j] += s;
-      }
-    }
-    return;
-  }
-  if (rsa == 1 && n <= 4) {
-    // Columns of C accumulate scaled columns of A.
-    for (int64_t j = 0; j < n; ++j)
-      for (int64_t p = 0; p < k; ++p) {
-        const T bv = b[p * rsb + j * csb];
-        const T* ap = a + p * csa;
-        for (int64_t i = 0; i < m; ++i) c[i * n + j] += ap[i] * bv;
-      }
-    return;
-  }
-  for (int64_t i = 0; i < m; ++i)
-    for (int64_t j = 0; j < n; ++j) {
-      T s = 0;
-      for (int64_t p = 0; p < k; ++p) s += a[i * rsa + p * csa] * b[p * rsb + j * csb];
-      c[i * n + j] += s;
-    }
 }
 
 template <typename T>
@@ -261,11 +164,11 @@ void gemm_one(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rs
     if (!accumulate) std::memset(c, 0, sizeof(T) * m * n);
     return;
   }
-  if (use_direct<T>(kernel_for<T>(), m, n, k, csa, rsb, csb)) {
-    gemm_direct(c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
+  const MicroKernel<T>& K = kernel_for<T>();
+  if (use_direct<T>(K, m, n, k, csa, rsb, csb)) {
+    K.direct(c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
     return;
   }
-  const MicroKernel<T>& K = kernel_for<T>();
   // NOTE: a thread costs a wake-up of a few microseconds; below ~2^18
   // multiply-adds one thread finishes first.
   int nth = (m * n * k < (int64_t(1) << 18)) ? 1 : want_threads;

@@ -10,11 +10,20 @@ namespace kd {
 
 // A register-blocked micro-kernel: C[MR x NR] (+)= Apanel[kc x MR]^T Bpanel[kc x NR].
 // `beta` 0 overwrites C, 1 adds to it. Panels are packed by the driver.
+// The packing routines and the direct loops come with it, compiled for the
+// same ISA.
 template <typename T>
 struct MicroKernel {
   int mr, nr;      // register tile
   int kc, mc, nc;  // cache blocking of k, m, n
   void (*fn)(int64_t kc, const T* a, const T* b, T* c, int64_t ldc, int beta);
+  // Rows [0, rows) x cols [0, kc) of A into an MR-high panel, zero-padded.
+  void (*pack_a)(T* dst, const T* a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc);
+  // Rows [0, kc) x cols [0, cols) of B into an NR-wide panel, zero-padded.
+  void (*pack_b)(T* dst, const T* b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols);
+  // c[m x n] (+)= A B without packing, for small and degenerate shapes.
+  void (*direct)(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb, int64_t csb, int64_t m, int64_t n,
+                 int64_t k, bool accumulate);
 };
 
 struct GemmKernels {

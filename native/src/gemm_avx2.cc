@@ -2,6 +2,9 @@
 // functions are only called after detect_cpu() reported AVX2 and FMA.
 #include "gemm.h"
 
+#include <cstdint>
+#include <cstring>
+
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 
@@ -68,8 +71,10 @@ void dgemm_6x8(int64_t kc, const double* a, const double* b, double* c, int64_t 
 
 GemmKernels avx2_gemm_kernels() {
   GemmKernels k;
-  k.f32 = MicroKernel<float>{6, 16, 256, 144, 3072, isa_avx2::sgemm_6x16};
-  k.f64 = MicroKernel<double>{6, 8, 256, 96, 2048, isa_avx2::dgemm_6x8};
+  k.f32 = MicroKernel<float>{6, 16, 512, 72, 3072, isa_avx2::sgemm_6x16,
+                             KD_GEMM_GENERIC_ENTRIES(isa_avx2, float, 6, 16)};
+  k.f64 = MicroKernel<double>{6, 8, 256, 96, 2048, isa_avx2::dgemm_6x8,
+                              KD_GEMM_GENERIC_ENTRIES(isa_avx2, double, 6, 8)};
   return k;
 }
 

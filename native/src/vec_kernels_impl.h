@@ -216,21 +216,50 @@ void softmax_backward_rows(T* out, const T* g, const T* y, int64_t o0, int64_t o
 // is straight-line arithmetic the compiler vectorizes (a branch inside the
 // loop would keep it scalar: ~5x slower on a 10M-parameter AdamW step).
 
+// a * b + c rounded once where the ISA has FMA (PyTorch's vectorized
+// `add(x, alpha=...)` is one fmadd), else twice.
+template <typename T>
+static inline T fmadd(T a, T b, T c) {
+#if defined(__FMA__) || defined(__aarch64__)
+  return std::fma(a, b, c);
+#else
+  return a * b + c;
+#endif
+}
+
+// NOTE: unlike the other steps, SGD computes in T with PyTorch's own
+// roundings (`buf.mul_(momentum).add_(d, alpha=1 - dampening)`, then
+// `param.add_(d, alpha=-lr)`, hyperparameters cast to T): float math with no
+// float<->double conversions runs ~4x faster than double intermediates, whose
+// conversions bounded this memory-light loop (batch-1 MLP step: 0.2 of
+// 0.6 ms). It differs from the js backend by an ulp where a rounding falls
+// differently, and matches PyTorch's vectorized CPU path.
 template <typename T, bool MOM, bool NESTEROV, bool WD>
 void sgd_loop(T* __restrict p, const T* __restrict g, T* __restrict buf, bool fresh, int64_t n, const SgdHyper& h) {
-  const double lr = h.lr, mom = h.momentum, damp = 1 - h.dampening, wd = h.weight_decay;
-  const double sign = h.maximize ? -1.0 : 1.0;
+  const T neg_lr = static_cast<T>(-h.lr), mom = static_cast<T>(h.momentum), damp = static_cast<T>(1 - h.dampening);
+  const T wd = static_cast<T>(h.weight_decay);
+  const T sign = h.maximize ? T(-1) : T(1);
+  if (MOM && fresh) {
+    // A fresh buffer is the gradient itself, undampened (PyTorch's rule).
+    for (int64_t j = 0; j < n; ++j) {
+      T d = sign * g[j];
+      if (WD) d = fmadd(p[j], wd, d);
+      buf[j] = d;
+      if (NESTEROV) d = fmadd(d, mom, d);
+      p[j] = fmadd(d, neg_lr, p[j]);
+    }
+    return;
+  }
   for (int64_t j = 0; j < n; ++j) {
     // NOTE: maximize negates before weight decay (PyTorch's order).
-    double d = sign * g[j];
-    if (WD) d += wd * p[j];
+    T d = sign * g[j];
+    if (WD) d = fmadd(p[j], wd, d);
     if (MOM) {
-      // NOTE: a fresh buffer is the gradient itself, undampened (PyTorch's rule).
-      const T b = static_cast<T>(fresh ? d : mom * buf[j] + damp * d);
+      const T b = fmadd(d, damp, buf[j] * mom);
       buf[j] = b;
-      d = NESTEROV ? d + mom * b : static_cast<double>(b);
+      d = NESTEROV ? fmadd(b, mom, d) : b;
     }
-    p[j] = static_cast<T>(p[j] - lr * d);
+    p[j] = fmadd(d, neg_lr, p[j]);
   }
 }
 

@@ -220,6 +220,9 @@ const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
   [
     [1, 1, 1, 1], [1, 3, 5, 7], [1, 1, 300, 200], [1, 200, 1, 300], [1, 64, 64, 64], [3, 17, 33, 9],
     [1, 130, 257, 300], [2, 100, 90, 600], [8, 20, 30, 40], [1, 0, 5, 3], [1, 4, 5, 0], [1, 256, 256, 256],
+    // The direct loops (one output column, outer products, matrix-vector) and
+    // a k split into equal blocks (2100 = 2 x 1050 on avx512).
+    [1, 64, 1, 40], [1, 37, 45, 1], [1, 1, 100, 70], [1, 30, 40, 2100], [1, 1, 100, 70],
   ].flatMap(([batch, m, n, k], i) =>
     [0, 1, 2, 3].map((t) => ({
       name: `${kind} batch ${batch} [${m}, ${k}] @ [${k}, ${n}] transpose ${t}`,
