@@ -22,6 +22,8 @@ export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/grad-mode.js';
 export { backend, setBackend, registerBackend } from './backend/index.js';
 export type { Backend } from './backend/index.js';
+export { backendInfo } from './backend/info.js';
+export type { BackendInfo, KernelPath } from './backend/info.js';
 export {
   where, add, sub, mul, div, pow, neg, exp, log, sqrt, rsqrt, abs, sign, clamp, minimum, maximum,
   relu, leakyRelu, gelu, silu, sigmoid, tanh, softplus, maskedFill,

@@ -12,28 +12,15 @@
  * ```
  */
 import { BackendError } from './errors.js';
-import { backend, registerBackend, setBackend } from './backend/index.js';
-import { loadNative, type KernelPath } from './backend/native.js';
+import { registerBackend, setBackend } from './backend/index.js';
+import { setNativeStatus } from './backend/info.js';
+import { loadNative } from './backend/native.js';
 
 export * from './index.js';
-export type { KernelPath } from './backend/native.js';
-
-/** What {@link backendInfo} reports. */
-export interface BackendInfo {
-  /** The backend ops run on now (`kd.setBackend` changes it). */
-  readonly backend: 'js' | 'native';
-  /** Whether the native addon loaded (and so `setBackend('native')` works). */
-  readonly nativeAvailable: boolean;
-  /** The native kernels in use: chosen by CPU detection, or forced by `KINDLING_KERNELS`. */
-  readonly kernelPath: KernelPath | null;
-  /** Threads of the native pool (`KINDLING_NUM_THREADS`, else the available parallelism); 1 on js. */
-  readonly threads: number;
-  /** Why native is not available; null when it is. */
-  readonly reason: string | null;
-}
 
 const native = loadNative();
 if (native.backend !== null) registerBackend(native.backend);
+setNativeStatus(() => ({ available: native.backend !== null, kernelPath: native.kernelPath, threads: native.threads, reason: native.reason }));
 
 const requested = process.env.KINDLING_BACKEND;
 if (requested === 'js') {
@@ -52,24 +39,4 @@ if (requested === 'js') {
   }
 } else {
   throw new BackendError(`KINDLING_BACKEND='${requested}' is not a backend; use 'js' or 'native'`, { op: 'kindling' });
-}
-
-/**
- * Which backend runs, which native kernels and how many threads it uses, and
- * why native is off when it is.
- *
- * ```ts
- * const info = kd.backendInfo();
- * if (!info.nativeAvailable) console.log(info.reason);
- * ```
- */
-export function backendInfo(): BackendInfo {
-  const name = backend().name;
-  return {
-    backend: name,
-    nativeAvailable: native.backend !== null,
-    kernelPath: native.kernelPath,
-    threads: name === 'native' ? native.threads : 1,
-    reason: native.reason,
-  };
 }

@@ -13,7 +13,9 @@
 
 #include "cpu.h"
 #include "gemm.h"
+#include "heap.h"
 #include "kernels.h"
+#include "norm.h"
 #include "pool.h"
 
 namespace kd {
@@ -294,17 +296,23 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// meta: [batch, m, n, k, accumulate, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol]
+// meta: [batch, m, n, k, accumulate, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol
+//        (, biasOffset, biasBatch, biasRow, biasCol when a fifth argument, the bias array, is given)]
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Args A(info, "matmul");
   A.expect_count(4);
   ArrayArg out = A.array(0, "out"), a = A.array(1, "a"), b = A.array(2, "b");
+  const bool has_bias = info.Length() > 4 && !info[4].IsUndefined() && !info[4].IsNull();
+  ArrayArg bias{nullptr, 0, DType::F32};
+  if (has_bias) bias = A.array(4, "bias");
   int64_t count;
   const double* meta = A.meta(3, &count);
   A.check_float(out, "out");
   A.check_type(a, "a", out.type);
   A.check_type(b, "b", out.type);
-  if (count < 13) A.fail_range("meta has " + std::to_string(count) + " values, 13 are needed");
+  if (has_bias) A.check_type(bias, "bias", out.type);
+  const int64_t need = has_bias ? 17 : 13;
+  if (count < need) A.fail_range("meta has " + std::to_string(count) + " values, " + std::to_string(need) + " are needed");
   const int64_t batch = A.integer(meta[0], "batch", 0, kMaxIndex);
   const int64_t m = A.integer(meta[1], "m", 0, kMaxIndex);
   const int64_t n = A.integer(meta[2], "n", 0, kMaxIndex);
@@ -321,17 +329,28 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   const int64_t ashape[3] = {batch, m, k}, bshape[3] = {batch, k, n};
   A.check_view(a, "a", av[0], 3, ashape, av + 1);
   A.check_view(b, "b", bv[0], 3, bshape, bv + 1);
+  int64_t cv[4] = {0, 0, 0, 0};
+  if (has_bias) {
+    for (int i = 0; i < 4; ++i)
+      cv[i] = A.integer(meta[13 + i], i == 0 ? "bias.offset" : "bias stride", i == 0 ? 0 : -kMaxIndex, kMaxIndex);
+    const int64_t cshape[3] = {batch, m, n};
+    A.check_view(bias, "bias", cv[0], 3, cshape, cv + 1);
+  }
   if (batch == 0 || m == 0 || n == 0) return info.Env().Undefined();
   if (out.type == DType::F32) {
     const float* ad = static_cast<const float*>(a.data);
     const float* bd = static_cast<const float*>(b.data);
+    const float* cd = has_bias ? static_cast<const float*>(bias.data) + cv[0] : nullptr;
     gemm<float>(static_cast<float*>(out.data), MatArg<float>{ad + av[0], av[1], av[2], av[3]},
-                MatArg<float>{bd + bv[0], bv[1], bv[2], bv[3]}, batch, m, n, k, accumulate);
+                MatArg<float>{bd + bv[0], bv[1], bv[2], bv[3]}, batch, m, n, k, accumulate,
+                MatArg<float>{cd, cv[1], cv[2], cv[3]});
   } else {
     const double* ad = static_cast<const double*>(a.data);
     const double* bd = static_cast<const double*>(b.data);
+    const double* cd = has_bias ? static_cast<const double*>(bias.data) + cv[0] : nullptr;
     gemm<double>(static_cast<double*>(out.data), MatArg<double>{ad + av[0], av[1], av[2], av[3]},
-                 MatArg<double>{bd + bv[0], bv[1], bv[2], bv[3]}, batch, m, n, k, accumulate);
+                 MatArg<double>{bd + bv[0], bv[1], bv[2], bv[3]}, batch, m, n, k, accumulate,
+                 MatArg<double>{cd, cv[1], cv[2], cv[3]});
   }
   return info.Env().Undefined();
 }
@@ -514,6 +533,126 @@ Napi::Value AvgPool2dEither(const Napi::CallbackInfo& info, bool backward) {
 }
 Napi::Value AvgPool2d(const Napi::CallbackInfo& info) { return AvgPool2dEither(info, false); }
 Napi::Value AvgPool2dBackward(const Napi::CallbackInfo& info) { return AvgPool2dEither(info, true); }
+
+// adaptiveAvgPool2d(out, x, planes, height, width, outH, outW) and
+// adaptiveAvgPool2dBackward(out, grad, planes, height, width, outH, outW).
+Napi::Value AdaptiveAvgPool2dEither(const Napi::CallbackInfo& info, bool backward) {
+  Args A(info, backward ? "adaptiveAvgPool2dBackward" : "adaptiveAvgPool2d");
+  A.expect_count(7);
+  const char* in_name = backward ? "grad" : "x";
+  ArrayArg out = A.array(0, "out"), in = A.array(1, in_name);
+  A.check_float(in, in_name);
+  A.check_type(out, "out", in.type);
+  const int64_t planes = A.integer_arg(2, "planes", 0, kMaxIndex);
+  // NOTE: sizes below 2^31 keep the window bounds' products (i * size) inside int64.
+  const int64_t h = A.integer_arg(3, "height", 0, 2147483647.0);
+  const int64_t w = A.integer_arg(4, "width", 0, 2147483647.0);
+  const int64_t oh = A.integer_arg(5, "outH", 0, 2147483647.0);
+  const int64_t ow = A.integer_arg(6, "outW", 0, 2147483647.0);
+  const int64_t big = product(A, {planes, h, w}, "planes * height * width");
+  const int64_t small = product(A, {planes, oh, ow}, "planes * outH * outW");
+  A.check_length(backward ? out : in, backward ? "out" : "x", big);
+  A.check_length(backward ? in : out, backward ? "grad" : "out", small);
+  if (backward) adaptive_avg_pool_backward_kernel(in.type, out.data, in.data, planes, h, w, oh, ow);
+  else adaptive_avg_pool_kernel(in.type, out.data, in.data, planes, h, w, oh, ow);
+  return info.Env().Undefined();
+}
+Napi::Value AdaptiveAvgPool2d(const Napi::CallbackInfo& info) { return AdaptiveAvgPool2dEither(info, false); }
+Napi::Value AdaptiveAvgPool2dBackward(const Napi::CallbackInfo& info) { return AdaptiveAvgPool2dEither(info, true); }
+
+// ---- fused normalisation -------------------------------------------------------
+
+// An optional array argument: null/undefined, or an array of type t with at least `need` elements.
+void* read_optional(const Args& A, const Napi::CallbackInfo& info, size_t i, const char* name, DType t, int64_t need) {
+  if (info[i].IsNull() || info[i].IsUndefined()) return nullptr;
+  ArrayArg a = A.array(i, name);
+  A.check_type(a, name, t);
+  A.check_length(a, name, need);
+  return a.data;
+}
+
+// The statistics array: a Float64Array of at least `need` entries.
+double* read_stats(const Args& A, size_t i, const char* name, int64_t need) {
+  ArrayArg a = A.array(i, name);
+  A.check_type(a, name, DType::F64);
+  A.check_length(a, name, need);
+  return static_cast<double*>(a.data);
+}
+
+// [batch, channels, inner] at `first`, then (group norm) groups; with the element count.
+struct NormDims {
+  int64_t batch, channels, inner, groups, numel;
+};
+NormDims read_norm_dims(const Args& A, size_t first, bool with_groups) {
+  NormDims d;
+  d.batch = A.integer_arg(first, "batch", 0, kMaxIndex);
+  d.channels = A.integer_arg(first + 1, "channels", 0, kMaxIndex);
+  d.inner = A.integer_arg(first + 2, "inner", 0, kMaxIndex);
+  d.groups = 1;
+  if (with_groups) {
+    d.groups = A.integer_arg(first + 3, "groups", 1, kMaxIndex);
+    if (d.channels % d.groups != 0)
+      A.fail_range("groups = " + std::to_string(d.groups) + " does not divide channels = " + std::to_string(d.channels));
+  }
+  d.numel = product(A, {d.batch, d.channels, d.inner}, "batch * channels * inner");
+  product(A, {d.batch, d.groups}, "batch * groups");
+  return d;
+}
+
+// groupNorm(y, mean, rstd, x, weight | null, bias | null, batch, channels, inner, groups, eps) and
+// batchNorm(y, mean, rstd, x, weight | null, bias | null, batch, channels, inner, training, eps).
+Napi::Value NormForward(const Napi::CallbackInfo& info, bool batch_norm) {
+  Args A(info, batch_norm ? "batchNorm" : "groupNorm");
+  A.expect_count(11);
+  ArrayArg y = A.array(0, "y"), x = A.array(3, "x");
+  A.check_float(x, "x");
+  A.check_type(y, "y", x.type);
+  const NormDims d = read_norm_dims(A, 6, !batch_norm);
+  const bool training = batch_norm ? flag(A, info, 9, "training") : true;
+  const double eps = A.number(10, "eps");
+  const int64_t stats = batch_norm ? d.channels : d.batch * d.groups;
+  double* mean = read_stats(A, 1, "mean", stats);
+  double* rstd = read_stats(A, 2, "rstd", stats);
+  const void* weight = read_optional(A, info, 4, "weight", x.type, d.channels);
+  const void* bias = read_optional(A, info, 5, "bias", x.type, d.channels);
+  A.check_length(x, "x", d.numel);
+  A.check_length(y, "y", d.numel);
+  if (batch_norm) batch_norm_kernel(x.type, y.data, mean, rstd, x.data, weight, bias, d.batch, d.channels, d.inner, training, eps);
+  else group_norm_kernel(x.type, y.data, mean, rstd, x.data, weight, bias, d.batch, d.channels, d.inner, d.groups, eps);
+  return info.Env().Undefined();
+}
+Napi::Value GroupNorm(const Napi::CallbackInfo& info) { return NormForward(info, false); }
+Napi::Value BatchNorm(const Napi::CallbackInfo& info) { return NormForward(info, true); }
+
+// groupNormBackward(dx | null, dweight | null, dbias | null, dy, x, mean, rstd, weight | null, batch, channels, inner, groups)
+// and batchNormBackward(..., batch, channels, inner, training).
+Napi::Value NormBackward(const Napi::CallbackInfo& info, bool batch_norm) {
+  Args A(info, batch_norm ? "batchNormBackward" : "groupNormBackward");
+  A.expect_count(12);
+  ArrayArg dy = A.array(3, "dy"), x = A.array(4, "x");
+  A.check_float(x, "x");
+  A.check_type(dy, "dy", x.type);
+  const NormDims d = read_norm_dims(A, 8, !batch_norm);
+  const bool training = batch_norm ? flag(A, info, 11, "training") : true;
+  const int64_t stats = batch_norm ? d.channels : d.batch * d.groups;
+  const double* mean = read_stats(A, 5, "mean", stats);
+  const double* rstd = read_stats(A, 6, "rstd", stats);
+  void* dx = read_optional(A, info, 0, "dx", x.type, d.numel);
+  void* dweight = read_optional(A, info, 1, "dweight", x.type, d.channels);
+  void* dbias = read_optional(A, info, 2, "dbias", x.type, d.channels);
+  const void* weight = read_optional(A, info, 7, "weight", x.type, d.channels);
+  A.check_length(x, "x", d.numel);
+  A.check_length(dy, "dy", d.numel);
+  if (batch_norm)
+    batch_norm_backward_kernel(x.type, dx, dweight, dbias, dy.data, x.data, mean, rstd, weight, d.batch, d.channels,
+                               d.inner, training);
+  else
+    group_norm_backward_kernel(x.type, dx, dweight, dbias, dy.data, x.data, mean, rstd, weight, d.batch, d.channels,
+                               d.inner, d.groups);
+  return info.Env().Undefined();
+}
+Napi::Value GroupNormBackward(const Napi::CallbackInfo& info) { return NormBackward(info, false); }
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) { return NormBackward(info, true); }
 
 // ---- index kernels, nll, logsumexp -------------------------------------------
 
@@ -848,11 +987,13 @@ Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
 KernelPath g_path = KernelPath::Portable;
 bool g_initialized = false;
 
-// init(threads, path): path is "auto", "portable", "avx2-fma" or "avx512".
+// init(threads, path[, heapTopPad]): path is "auto", "portable", "avx2-fma" or
+// "avx512"; heapTopPad (bytes, 0: leave the C library's default) see heap.cc.
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Args A(info, "init");
   A.expect_count(2);
   const int64_t threads = A.integer_arg(0, "threads", 1, 1024);
+  const int64_t top_pad = info.Length() > 2 ? A.integer_arg(2, "heapTopPad", 0, 2147483647) : 0;
   if (!info[1].IsString()) A.fail_type("path must be a string");
   const std::string want = info[1].As<Napi::String>().Utf8Value();
   const CpuFeatures cpu = detect_cpu();
@@ -867,6 +1008,7 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
     pool_init(static_cast<int>(threads));
     g_initialized = true;
   }
+  if (top_pad > 0) set_heap_top_pad(top_pad);
   g_path = path;
   set_gemm_path(path);
   set_vec_path(path);
@@ -902,6 +1044,12 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("nllLoss", Napi::Function::New(env, NllLoss, "nllLoss"));
   exports.Set("nllLossBackward", Napi::Function::New(env, NllLossBackward, "nllLossBackward"));
   exports.Set("logsumexp", Napi::Function::New(env, Logsumexp, "logsumexp"));
+  exports.Set("adaptiveAvgPool2d", Napi::Function::New(env, AdaptiveAvgPool2d, "adaptiveAvgPool2d"));
+  exports.Set("adaptiveAvgPool2dBackward", Napi::Function::New(env, AdaptiveAvgPool2dBackward, "adaptiveAvgPool2dBackward"));
+  exports.Set("groupNorm", Napi::Function::New(env, GroupNorm, "groupNorm"));
+  exports.Set("groupNormBackward", Napi::Function::New(env, GroupNormBackward, "groupNormBackward"));
+  exports.Set("batchNorm", Napi::Function::New(env, BatchNorm, "batchNorm"));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
   exports.Set("sgdStep", Napi::Function::New(env, SgdStep, "sgdStep"));
   exports.Set("adamStep", Napi::Function::New(env, AdamStep, "adamStep"));
   exports.Set("rmspropStep", Napi::Function::New(env, RmspropStep, "rmspropStep"));

@@ -1,6 +1,7 @@
 // im2col / col2im, max and average pooling over contiguous NCHW planes, mirroring
 // src/backend/js/conv.ts and pool.ts. Every input index is clamped to its
 // plane before it is read, whatever geometry arrives.
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -306,6 +307,68 @@ void avg_pool_backward_typed(T* out, const T* grad, const PoolGeom& g, bool incl
   });
 }
 
+// Adaptive average pooling: cell i of n averages [floor(i·size/n), ceil((i+1)·size/n))
+// per axis, as adaptiveAvgPool2d in src/backend/js/pool.ts (sizes below 2^31,
+// so the products fit in int64).
+inline int64_t adaptive_start(int64_t i, int64_t size, int64_t n) { return i * size / n; }
+inline int64_t adaptive_end(int64_t i, int64_t size, int64_t n) { return ((i + 1) * size + n - 1) / n; }
+
+inline int64_t adaptive_grain(int64_t h, int64_t w, int64_t oh, int64_t ow) {
+  const double work = static_cast<double>(h) * static_cast<double>(w) + static_cast<double>(oh) * static_cast<double>(ow) + 1;
+  return work >= 8192 ? 1 : 1 + static_cast<int64_t>(8192 / work);
+}
+
+template <typename T>
+void adaptive_avg_pool_typed(T* out, const T* x, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  parallel_for(planes, adaptive_grain(H, W, OH, OW), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      const T* xp = x + p * H * W;
+      T* op = out + p * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t h0 = adaptive_start(oh, H, OH), h1 = adaptive_end(oh, H, OH);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
+          if (w0 == w1 || h0 == h1) {
+            // An empty window (a zero height or width): 0 / 0 as the js kernel, without walking its rows.
+            op[oh * OW + ow] = static_cast<T>(std::nan(""));
+            continue;
+          }
+          // NOTE: sums in double in row order, as the js kernel does.
+          double sum = 0;
+          for (int64_t ih = h0; ih < h1; ++ih) {
+            const T* row = xp + ih * W;
+            for (int64_t iw = w0; iw < w1; ++iw) sum += static_cast<double>(row[iw]);
+          }
+          op[oh * OW + ow] = static_cast<T>(sum / static_cast<double>((h1 - h0) * (w1 - w0)));
+        }
+      }
+    }
+  });
+}
+
+template <typename T>
+void adaptive_avg_pool_backward_typed(T* out, const T* grad, int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW) {
+  // NOTE: plane p of the result only receives plane p of grad, so planes run in parallel.
+  parallel_for(planes, adaptive_grain(H, W, OH, OW), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      T* xp = out + p * H * W;
+      const T* gp = grad + p * OH * OW;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t h0 = adaptive_start(oh, H, OH), h1 = adaptive_end(oh, H, OH);
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
+          if (w0 == w1 || h0 == h1) continue;  // an empty window receives nothing
+          const double v = static_cast<double>(gp[oh * OW + ow]) / static_cast<double>((h1 - h0) * (w1 - w0));
+          for (int64_t ih = h0; ih < h1; ++ih) {
+            T* row = xp + ih * W;
+            for (int64_t iw = w0; iw < w1; ++iw) row[iw] = static_cast<T>(static_cast<double>(row[iw]) + v);
+          }
+        }
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g) {
@@ -345,6 +408,24 @@ void avg_pool_backward_kernel(DType t, void* out, const void* grad, const PoolGe
     avg_pool_backward_typed(static_cast<float*>(out), static_cast<const float*>(grad), g, include_pad, divisor);
   else
     avg_pool_backward_typed(static_cast<double*>(out), static_cast<const double*>(grad), g, include_pad, divisor);
+}
+
+void adaptive_avg_pool_kernel(DType t, void* out, const void* x, int64_t planes, int64_t height, int64_t width,
+                               int64_t out_h, int64_t out_w) {
+  if (t == DType::F32)
+    adaptive_avg_pool_typed(static_cast<float*>(out), static_cast<const float*>(x), planes, height, width, out_h, out_w);
+  else
+    adaptive_avg_pool_typed(static_cast<double*>(out), static_cast<const double*>(x), planes, height, width, out_h, out_w);
+}
+
+void adaptive_avg_pool_backward_kernel(DType t, void* out, const void* grad, int64_t planes, int64_t height,
+                                        int64_t width, int64_t out_h, int64_t out_w) {
+  if (t == DType::F32)
+    adaptive_avg_pool_backward_typed(static_cast<float*>(out), static_cast<const float*>(grad), planes, height, width,
+                                     out_h, out_w);
+  else
+    adaptive_avg_pool_backward_typed(static_cast<double*>(out), static_cast<const double*>(grad), planes, height, width,
+                                     out_h, out_w);
 }
 
 }  // namespace kd

@@ -3,6 +3,7 @@
 // register tiles of each block are split among the pool's threads.
 #include "gemm.h"
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 
@@ -39,10 +40,36 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 constexpr int kMaxTile = 16 * 32;  // largest MR * NR of any kernel
 
-// One thread's GEMM on a block of C: c[m x n] (row stride ldc) (+)= A B.
+// Row blocks that threads claim one at a time (see split_job_fn).
+struct RowClaim {
+  std::atomic<int64_t> next{0};
+  int64_t rows = 0;  // per claim, a multiple of MR
+};
+
+// One thread's GEMM on a block of C: c[m x n] (row stride ldc) (+)= bias + A B,
+// where `bias` (data null: none) is a strided, possibly broadcast, [m x n] view.
+// With `claim` (one k block and one n block only), the thread computes the
+// row blocks it claims instead of all of them.
 template <typename T>
 void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t rsa, int64_t csa, const T* b,
-                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate);
+                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate, MatArg<T> bias,
+                RowClaim* claim = nullptr);
+
+// Writes bias into c[rows x cols] (adds it with `accumulate`).
+template <typename T>
+void add_bias(T* c, int64_t ldc, const T* bias, int64_t rs, int64_t cs, int64_t rows, int64_t cols, bool accumulate) {
+  for (int64_t r = 0; r < rows; ++r) {
+    T* cr = c + r * ldc;
+    const T* br = bias + r * rs;
+    if (accumulate) {
+      for (int64_t j = 0; j < cols; ++j) cr[j] += br[j * cs];
+    } else if (cs == 0) {
+      for (int64_t j = 0; j < cols; ++j) cr[j] = br[0];
+    } else {
+      for (int64_t j = 0; j < cols; ++j) cr[j] = br[j * cs];
+    }
+  }
+}
 
 // Threads split C into independent blocks, each packing its own panels: no
 // barriers, so a thread that the OS descheduled (2 cores shared by several
@@ -58,22 +85,34 @@ struct SplitJob {
   int64_t m, n, k;
   bool accumulate;
   bool split_m;
+  MatArg<T> bias;
+  RowClaim* claim;  // split_m with one k and n block: rows claimed dynamically
 };
 
 template <typename T>
 void split_job_fn(void* ctx, int ith, int nth) {
   const SplitJob<T>& J = *static_cast<SplitJob<T>*>(ctx);
   const MicroKernel<T>& K = *J.K;
-  if (J.split_m) {
+  if (J.claim != nullptr) {
+    // NOTE: threads claim row blocks as they go, so one the OS delays (the
+    // other core runs V8's GC threads too) leaves its blocks to the others
+    // instead of stalling the op at the end.
+    gemm_block(K, J.c, J.n, J.a, J.rsa, J.csa, J.b, J.rsb, J.csb, J.m, J.n, J.k, J.accumulate, J.bias, J.claim);
+  } else if (J.split_m) {
     const int64_t np = ceil_div(J.m, K.mr);
     const int64_t i0 = np * ith / nth * K.mr, i1 = min64(J.m, np * (ith + 1) / nth * K.mr);
+    MatArg<T> bias = J.bias;
+    if (bias.data != nullptr) bias.data += i0 * bias.rs;
     if (i1 > i0)
-      gemm_block(K, J.c + i0 * J.n, J.n, J.a + i0 * J.rsa, J.rsa, J.csa, J.b, J.rsb, J.csb, i1 - i0, J.n, J.k, J.accumulate);
+      gemm_block(K, J.c + i0 * J.n, J.n, J.a + i0 * J.rsa, J.rsa, J.csa, J.b, J.rsb, J.csb, i1 - i0, J.n, J.k, J.accumulate,
+                 bias);
   } else {
     const int64_t np = ceil_div(J.n, K.nr);
     const int64_t j0 = np * ith / nth * K.nr, j1 = min64(J.n, np * (ith + 1) / nth * K.nr);
+    MatArg<T> bias = J.bias;
+    if (bias.data != nullptr) bias.data += j0 * bias.cs;
     if (j1 > j0)
-      gemm_block(K, J.c + j0, J.n, J.a, J.rsa, J.csa, J.b + j0 * J.csb, J.rsb, J.csb, J.m, j1 - j0, J.k, J.accumulate);
+      gemm_block(K, J.c + j0, J.n, J.a, J.rsa, J.csa, J.b + j0 * J.csb, J.rsb, J.csb, J.m, j1 - j0, J.k, J.accumulate, bias);
   }
 }
 
@@ -90,7 +129,8 @@ ScratchBuffer<T>& pack_buffer_b() {
 
 template <typename T>
 void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t rsa, int64_t csa, const T* b,
-                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate) {
+                int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate, MatArg<T> bias,
+                RowClaim* claim) {
   const int MR = K.mr, NR = K.nr;
   // Equal k blocks (k = 1100 runs as 2 x 550, not 1024 + 76): a short last
   // block pays a full pass over C for a fraction of the work.
@@ -103,19 +143,22 @@ void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t 
     const int64_t npb = ceil_div(nc, NR);
     for (int64_t pc = 0; pc < k; pc += kcb) {
       const int64_t kc = min64(kcb, k - pc);
-      const int beta = (pc > 0 || accumulate) ? 1 : 0;
+      const int beta0 = (pc > 0 || accumulate) ? 1 : 0;
       for (int64_t jp = 0; jp < npb; ++jp) {
         const int64_t j0 = jc + jp * NR;
         K.pack_b(bp + jp * NR * kc, b + pc * rsb + j0 * csb, rsb, csb, kc, min64(NR, n - j0));
       }
-      for (int64_t ic = 0; ic < m; ic += K.mc) {
-        const int64_t mc = min64(K.mc, m - ic);
+      const int64_t step = claim != nullptr ? claim->rows : K.mc;
+      for (int64_t ic = claim != nullptr ? claim->next.fetch_add(step) : 0; ic < m;
+           ic = claim != nullptr ? claim->next.fetch_add(step) : ic + step) {
+        const int64_t mc = min64(step, m - ic);
         const int64_t npa = ceil_div(mc, MR);
         for (int64_t ip = 0; ip < npa; ++ip) {
           const int64_t i0 = ic + ip * MR;
           K.pack_a(ap + ip * MR * kc, a + i0 * rsa + pc * csa, rsa, csa, min64(MR, m - i0), kc);
         }
-        // B micro-panel outer, so it stays in L1 while the A block (in L2) streams past it.
+        // B micro-panel outer: it stays in L1 (small k) or L2 while the A
+        // block streams past it.
         for (int64_t jp = 0; jp < npb; ++jp) {
           const int64_t cols = min64(NR, nc - jp * NR);
           const T* bpp = bp + jp * NR * kc;
@@ -123,6 +166,15 @@ void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t 
             const int64_t rows = min64(MR, mc - ip * MR);
             T* cp = c + (ic + ip * MR) * ldc + jc + jp * NR;
             const T* app = ap + ip * MR * kc;
+            int beta = beta0;
+            if (pc == 0 && bias.data != nullptr) {
+              // NOTE: the bias goes into the C tile just before the kernel
+              // adds to it, so the kernel's reload hits L1 (a separate pass
+              // writing the bias into C first cost a pass over cold memory).
+              add_bias(cp, ldc, bias.data + (ic + ip * MR) * bias.rs + (jc + jp * NR) * bias.cs, bias.rs, bias.cs, rows, cols,
+                       accumulate);
+              beta = 1;
+            }
             if (rows == MR && cols == NR) {
               K.fn(kc, app, bpp, cp, ldc, beta);
             } else {
@@ -158,14 +210,19 @@ bool use_direct(const MicroKernel<T>& K, int64_t m, int64_t n, int64_t k, int64_
 
 template <typename T>
 void gemm_one(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rsb, int64_t csb, int64_t m, int64_t n,
-              int64_t k, bool accumulate, int want_threads) {
+              int64_t k, bool accumulate, MatArg<T> bias, int want_threads) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
-    if (!accumulate) std::memset(c, 0, sizeof(T) * m * n);
+    if (bias.data != nullptr) add_bias(c, n, bias.data, bias.rs, bias.cs, m, n, accumulate);
+    else if (!accumulate) std::memset(c, 0, sizeof(T) * m * n);
     return;
   }
   const MicroKernel<T>& K = kernel_for<T>();
   if (use_direct<T>(K, m, n, k, csa, rsb, csb)) {
+    if (bias.data != nullptr) {
+      add_bias(c, n, bias.data, bias.rs, bias.cs, m, n, accumulate);
+      accumulate = true;
+    }
     K.direct(c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
     return;
   }
@@ -179,20 +236,31 @@ void gemm_one(T* c, const T* a, int64_t rsa, int64_t csa, const T* b, int64_t rs
   const int64_t parts = split_m ? pm : pn;
   if (nth > parts) nth = static_cast<int>(parts);
   if (nth <= 1) {
-    gemm_block(K, c, n, a, rsa, csa, b, rsb, csb, m, n, k, accumulate);
+    gemm_block(K, c, n, a, rsa, csa, b, rsb, csb, m, n, k, accumulate, bias);
     return;
   }
-  SplitJob<T> J{&K, c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate, split_m};
+  RowClaim claim;
+  const bool dynamic = split_m && k <= K.kc && n <= K.nc;
+  if (dynamic) {
+    // About four claims per thread, whole register tiles, at most mc rows.
+    claim.rows = min64(K.mc, ceil_div(ceil_div(m, 4 * nth), K.mr) * K.mr);
+  }
+  SplitJob<T> J{&K, c, a, rsa, csa, b, rsb, csb, m, n, k, accumulate, split_m, bias, dynamic ? &claim : nullptr};
   pool_run(split_job_fn<T>, &J, nth);
 }
 
 template <typename T>
 struct BatchJob {
   T* out;
-  MatArg<T> a, b;
+  MatArg<T> a, b, bias;
   int64_t batch, m, n, k;
   bool accumulate;
 };
+
+template <typename T>
+MatArg<T> batch_bias(const MatArg<T>& bias, int64_t bt) {
+  return bias.data == nullptr ? bias : MatArg<T>{bias.data + bt * bias.bs, bias.bs, bias.rs, bias.cs};
+}
 
 template <typename T>
 void batch_job_fn(void* ctx, int ith, int nth) {
@@ -200,7 +268,7 @@ void batch_job_fn(void* ctx, int ith, int nth) {
   const int64_t b0 = J.batch * ith / nth, b1 = J.batch * (ith + 1) / nth;
   for (int64_t bt = b0; bt < b1; ++bt)
     gemm_one(J.out + bt * J.m * J.n, J.a.data + bt * J.a.bs, J.a.rs, J.a.cs, J.b.data + bt * J.b.bs, J.b.rs, J.b.cs, J.m,
-             J.n, J.k, J.accumulate, 1);
+             J.n, J.k, J.accumulate, batch_bias(J.bias, bt), 1);
 }
 
 }  // namespace
@@ -221,19 +289,21 @@ void set_gemm_path(KernelPath path) {
 }
 
 template <typename T>
-void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate) {
+void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate,
+          MatArg<T> bias) {
   const int64_t per = m * n * k;
   if (batch > 1 && per < (int64_t(1) << 20) && per * batch >= (int64_t(1) << 18) && pool_threads() > 1) {
-    BatchJob<T> J{out, a, b, batch, m, n, k, accumulate};
+    BatchJob<T> J{out, a, b, bias, batch, m, n, k, accumulate};
     pool_run(batch_job_fn<T>, &J, static_cast<int>(min64(batch, pool_threads())));
     return;
   }
   for (int64_t bt = 0; bt < batch; ++bt)
     gemm_one(out + bt * m * n, a.data + bt * a.bs, a.rs, a.cs, b.data + bt * b.bs, b.rs, b.cs, m, n, k, accumulate,
-             pool_threads());
+             batch_bias(bias, bt), pool_threads());
 }
 
-template void gemm<float>(float*, MatArg<float>, MatArg<float>, int64_t, int64_t, int64_t, int64_t, bool);
-template void gemm<double>(double*, MatArg<double>, MatArg<double>, int64_t, int64_t, int64_t, int64_t, bool);
+template void gemm<float>(float*, MatArg<float>, MatArg<float>, int64_t, int64_t, int64_t, int64_t, bool, MatArg<float>);
+template void gemm<double>(double*, MatArg<double>, MatArg<double>, int64_t, int64_t, int64_t, int64_t, bool,
+                           MatArg<double>);
 
 }  // namespace kd

@@ -45,8 +45,12 @@ struct MatArg {
   int64_t bs, rs, cs;
 };
 
-// Validated sizes only (the binding layer checks every extent).
+// out[b] (+)= bias[b] + A[b] B[b]; `bias` is a strided [batch, m, n] view (zero
+// strides broadcast it: a per-column bias of a linear layer, a per-row bias of
+// a convolution), or none when its data is null. Validated sizes only (the
+// binding layer checks every extent).
 template <typename T>
-void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate);
+void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate,
+          MatArg<T> bias);
 
 }  // namespace kd

@@ -34,7 +34,15 @@ void ukr_generic(int64_t kc, const T* __restrict a, const T* __restrict b, T* __
 template <typename T, int MR>
 void pack_a_generic(T* __restrict dst, const T* __restrict a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc) {
   if (rows < MR) std::memset(dst, 0, sizeof(T) * MR * kc);
-  if (rsa == 1) {
+  if (rsa == 1 && rows == MR) {
+    // NOTE: a constant trip count, so the copy is a few vector moves, not a
+    // memmove call per k.
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = a + p * csa;
+      T* d = dst + p * MR;
+      for (int r = 0; r < MR; ++r) d[r] = src[r];
+    }
+  } else if (rsa == 1) {
     for (int64_t p = 0; p < kc; ++p) {
       const T* src = a + p * csa;
       T* d = dst + p * MR;
@@ -57,7 +65,13 @@ void pack_a_generic(T* __restrict dst, const T* __restrict a, int64_t rsa, int64
 template <typename T, int NR>
 void pack_b_generic(T* __restrict dst, const T* __restrict b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols) {
   if (cols < NR) std::memset(dst, 0, sizeof(T) * NR * kc);
-  if (csb == 1) {
+  if (csb == 1 && cols == NR) {
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* src = b + p * rsb;
+      T* d = dst + p * NR;
+      for (int c = 0; c < NR; ++c) d[c] = src[c];
+    }
+  } else if (csb == 1) {
     for (int64_t p = 0; p < kc; ++p) {
       const T* src = b + p * rsb;
       T* d = dst + p * NR;

@@ -63,6 +63,11 @@ void max_pool_backward_kernel(DType t, void* out, const void* grad, const int32_
 // Average pooling (no dilation); divisor 0 means the window size.
 void avg_pool_kernel(DType t, void* out, const void* x, const PoolGeom& g, bool include_pad, double divisor);
 void avg_pool_backward_kernel(DType t, void* out, const void* grad, const PoolGeom& g, bool include_pad, double divisor);
+// Adaptive average pooling of contiguous [planes, height, width] into [planes, out_h, out_w].
+void adaptive_avg_pool_kernel(DType t, void* out, const void* x, int64_t planes, int64_t height, int64_t width,
+                              int64_t out_h, int64_t out_w);
+void adaptive_avg_pool_backward_kernel(DType t, void* out, const void* grad, int64_t planes, int64_t height,
+                                       int64_t width, int64_t out_h, int64_t out_w);
 
 // Softmax / log-softmax over the middle axis of contiguous [outer, size, inner].
 void softmax_kernel(DType t, void* out, const void* x, int64_t outer, int64_t size, int64_t inner, bool log);

@@ -83,9 +83,14 @@ export interface Backend {
   /**
    * `out[b] = a[b] @ b[b]` for `batch` products of `[m, k] @ [k, n]`,
    * out contiguous `[batch, m, n]`; operands are arbitrary strided views,
-   * so transposes need no copy. With `accumulate`, adds into `out`.
+   * so transposes need no copy. With `accumulate`, adds into `out`. A `bias`
+   * (a strided `[batch, m, n]` view; zero strides broadcast it) is added too:
+   * `out[b] (+)= bias[b] + a[b] @ b[b]` (PyTorch's addmm).
    */
-  matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate?: boolean): void;
+  matmul(
+    out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate?: boolean,
+    bias?: MatrixView | null,
+  ): void;
 
   // --- index kernels (ops/indexing.ts) ---------------------------------------
   // The op layer checks every index value against the indexed size first; a
@@ -141,6 +146,52 @@ export interface Backend {
   adaptiveAvgPool2d(out: TypedArray, x: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
   /** Backward of adaptiveAvgPool2d (accumulates). */
   adaptiveAvgPool2dBackward(out: TypedArray, grad: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
+
+  // --- fused normalisation (ops/nn.ts: layerNorm, groupNorm, batchNorm) -------
+  // `x`, `y`, `dy`, `dx` are contiguous `[batch, channels, inner]`; `weight`,
+  // `bias`, `dweight`, `dbias` have `channels` entries (null: weight 1, bias 0,
+  // gradient not wanted). `mean` and `rstd = 1 / sqrt(var + eps)` (biased
+  // variance, as PyTorch) are float64 whatever the dtype, one per statistics
+  // row; statistics accumulate in double. `dweight`/`dbias` accumulate.
+
+  /**
+   * Group normalisation: the `channels` split into `groups` equal groups, and
+   * each `(n, g)` (`batch·groups` rows of `channels / groups · inner`
+   * contiguous elements) normalised with its own statistics, written to
+   * `mean`/`rstd`: `y = (x - mean)·rstd·weight[c] + bias[c]`. Layer norm is
+   * `groups = 1, inner = 1, channels =` the normalised size.
+   */
+  groupNorm(
+    y: TypedArray, mean: Float64Array, rstd: Float64Array, x: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
+    batch: number, channels: number, inner: number, groups: number, eps: number,
+  ): void;
+  /**
+   * Backward of groupNorm from its saved `mean`/`rstd`: per row,
+   * `dx = rstd·(g - mean(g) - x̂·mean(g·x̂))` with `g = dy·weight[c]` and
+   * `x̂ = (x - mean)·rstd`; `dweight[c] += Σ dy·x̂`, `dbias[c] += Σ dy`.
+   */
+  groupNormBackward(
+    dx: TypedArray | null, dweight: TypedArray | null, dbias: TypedArray | null, dy: TypedArray, x: TypedArray,
+    mean: Float64Array, rstd: Float64Array, weight: TypedArray | null, batch: number, channels: number, inner: number, groups: number,
+  ): void;
+  /**
+   * Batch normalisation: per channel over `batch·inner` elements (strided rows).
+   * With `training` it computes the batch statistics into `mean`/`rstd`
+   * (`channels` entries); otherwise it reads them (the op layer derives them
+   * from the running statistics) and `eps` is unused.
+   */
+  batchNorm(
+    y: TypedArray, mean: Float64Array, rstd: Float64Array, x: TypedArray, weight: TypedArray | null, bias: TypedArray | null,
+    batch: number, channels: number, inner: number, training: boolean, eps: number,
+  ): void;
+  /**
+   * Backward of batchNorm: as groupNormBackward with one row per channel when
+   * `training`; in eval the statistics are constants and `dx = dy·weight·rstd`.
+   */
+  batchNormBackward(
+    dx: TypedArray | null, dweight: TypedArray | null, dbias: TypedArray | null, dy: TypedArray, x: TypedArray,
+    mean: Float64Array, rstd: Float64Array, weight: TypedArray | null, batch: number, channels: number, inner: number, training: boolean,
+  ): void;
 
   // --- fused per-group optimizer steps (src/optim; kernels in js/optim.ts) ---
   // Each call updates every parameter of ONE group in place. The arrays are

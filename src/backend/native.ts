@@ -24,7 +24,9 @@ import { BackendError } from '../errors.js';
 import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 
 /** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
-export type KernelPath = 'avx512' | 'avx2-fma' | 'portable';
+import type { KernelPath } from './info.js';
+
+export type { KernelPath };
 
 /** The outcome of loading the addon. */
 export interface NativeLoad {
@@ -43,15 +45,17 @@ export interface NativeLoad {
 }
 
 /** The addon's raw functions (native/src/binding.cc); exported for the fuzz test, not part of the public API. */
-export interface NativeAddon {
-  init(threads: number, path: string): { path: KernelPath; threads: number; avx2Fma: boolean; avx512f: boolean };
+/** The raw addon: the norm kernels take exactly the Backend's arguments. */
+export interface NativeAddon extends Pick<Backend, 'groupNorm' | 'groupNormBackward' | 'batchNorm' | 'batchNormBackward'> {
+  /** `heapTopPad`: bytes of freed heap memory the C library keeps mapped (glibc's M_TOP_PAD); 0 leaves it alone. */
+  init(threads: number, path: string, heapTopPad?: number): { path: KernelPath; threads: number; avx2Fma: boolean; avx512f: boolean };
   copy(out: TypedArray, x: TypedArray, meta: Float64Array): void;
   unary(op: number, out: TypedArray, x: TypedArray, meta: Float64Array, p0: number, p1: number): void;
   binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void;
   reduce(op: number, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
-  matmul(out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
+  matmul(out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   softmax(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
   softmaxBackward(out: TypedArray, grad: TypedArray, y: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
   im2col(out: TypedArray, x: TypedArray, geometry: Float64Array): void;
@@ -73,6 +77,8 @@ export interface NativeAddon {
     batch: number, classes: number, inner: number, ignoreIndex: number,
   ): void;
   logsumexp(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
+  adaptiveAvgPool2d(out: TypedArray, x: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
+  adaptiveAvgPool2dBackward(out: TypedArray, grad: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
   sgdStep(params: TypedArray[], grads: TypedArray[], momentumBuffers: TypedArray[], fresh: Uint8Array, hyper: Float64Array): void;
   adamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], maxExpAvgSqs: TypedArray[], steps: Float64Array, hyper: Float64Array): void;
   rmspropStep(params: TypedArray[], grads: TypedArray[], squareAvgs: TypedArray[], gradAvgs: TypedArray[], momentumBuffers: TypedArray[], hyper: Float64Array): void;
@@ -102,6 +108,12 @@ function isFloat(a: TypedArray): a is Float32Array | Float64Array {
 
 function sameKind(a: TypedArray, b: TypedArray): boolean {
   return a.constructor === b.constructor;
+}
+
+/** True when every array that is given is of `x`'s kind (null: an optional argument left out). */
+function allOfKind(x: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
+  for (const a of arrays) if (a !== null && !sameKind(a, x)) return false;
+  return true;
 }
 
 /** True when every parameter of a group is a float array of one kind (the addon's fused steps need that). */
@@ -148,7 +160,7 @@ class MetaPacker {
     return m;
   }
 
-  matmul(a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean): Float64Array {
+  matmul(a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean, bias: MatrixView | null): Float64Array {
     const x = this.buf;
     x[0] = batch;
     x[1] = m;
@@ -163,6 +175,12 @@ class MetaPacker {
     x[10] = b.batchStride;
     x[11] = b.rowStride;
     x[12] = b.colStride;
+    if (bias !== null) {
+      x[13] = bias.offset;
+      x[14] = bias.batchStride;
+      x[15] = bias.rowStride;
+      x[16] = bias.colStride;
+    }
     return x;
   }
 }
@@ -250,10 +268,12 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       addon.reduce(REDUCE_CODES[op], out, x, outer, size, inner);
     },
 
-    matmul(out, a, b, batch, m, n, k, accumulate = false) {
-      const ok = isFloat(out) && sameKind(out, a.data) && sameKind(out, b.data);
-      if (!ok) return js.matmul(out, a, b, batch, m, n, k, accumulate);
-      addon.matmul(out, a.data, b.data, meta.matmul(a, b, batch, m, n, k, accumulate));
+    matmul(out, a, b, batch, m, n, k, accumulate = false, bias = null) {
+      const ok = isFloat(out) && sameKind(out, a.data) && sameKind(out, b.data) && (bias === null || sameKind(out, bias.data));
+      if (!ok) return js.matmul(out, a, b, batch, m, n, k, accumulate, bias);
+      const packed = meta.matmul(a, b, batch, m, n, k, accumulate, bias);
+      if (bias === null) addon.matmul(out, a.data, b.data, packed);
+      else addon.matmul(out, a.data, b.data, packed, bias.data);
     },
 
     softmax(out, x, outer, size, inner, log) {
@@ -336,6 +356,40 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       addon.avgPool2dBackward(out, grad, poolGeometry(g), countIncludePad, divisor);
     },
 
+    adaptiveAvgPool2d(out, x, planes, height, width, outH, outW) {
+      if (!isFloat(x) || !sameKind(out, x)) return js.adaptiveAvgPool2d(out, x, planes, height, width, outH, outW);
+      addon.adaptiveAvgPool2d(out, x, planes, height, width, outH, outW);
+    },
+
+    adaptiveAvgPool2dBackward(out, grad, planes, height, width, outH, outW) {
+      if (!isFloat(grad) || !sameKind(out, grad)) return js.adaptiveAvgPool2dBackward(out, grad, planes, height, width, outH, outW);
+      addon.adaptiveAvgPool2dBackward(out, grad, planes, height, width, outH, outW);
+    },
+
+    groupNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, groups, eps) {
+      if (!isFloat(x) || !allOfKind(x, y, weight, bias)) return js.groupNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, groups, eps);
+      addon.groupNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, groups, eps);
+    },
+
+    groupNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, groups) {
+      if (!isFloat(x) || !allOfKind(x, dx, dweight, dbias, dy, weight)) {
+        return js.groupNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, groups);
+      }
+      addon.groupNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, groups);
+    },
+
+    batchNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, training, eps) {
+      if (!isFloat(x) || !allOfKind(x, y, weight, bias)) return js.batchNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, training, eps);
+      addon.batchNorm(y, mean, rstd, x, weight, bias, batch, channels, inner, training, eps);
+    },
+
+    batchNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, training) {
+      if (!isFloat(x) || !allOfKind(x, dx, dweight, dbias, dy, weight)) {
+        return js.batchNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, training);
+      }
+      addon.batchNormBackward(dx, dweight, dbias, dy, x, mean, rstd, weight, batch, channels, inner, training);
+    },
+
     sgdStep(params, grads, momentumBuffers, fresh, h) {
       if (!uniformFloat(params)) return js.sgdStep(params, grads, momentumBuffers, fresh, h);
       addon.sgdStep(params, grads, momentumBuffers, fresh,
@@ -377,6 +431,19 @@ function threadCount(): { threads: number; problem: string | null } {
   return { threads: n, problem: null };
 }
 
+/** Default of `KINDLING_HEAP_PAD_MB`: see native/src/heap.cc for why. */
+const HEAP_PAD_MB = 64;
+
+function heapPad(): { bytes: number; problem: string | null } {
+  const raw = process.env.KINDLING_HEAP_PAD_MB;
+  if (raw === undefined || raw === '') return { bytes: HEAP_PAD_MB * 2 ** 20, problem: null };
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 2047) {
+    return { bytes: HEAP_PAD_MB * 2 ** 20, problem: `KINDLING_HEAP_PAD_MB='${raw}' is not an integer in [0, 2047]; using ${HEAP_PAD_MB}` };
+  }
+  return { bytes: n * 2 ** 20, problem: null };
+}
+
 function off(reason: string): NativeLoad {
   return {
     backend: null, kernelPath: null, threads: 1, reason, availablePaths: [], addon: null,
@@ -413,14 +480,16 @@ export function loadNative(): NativeLoad {
     return off(`the addon ${file} failed to load: ${(e as Error).message}`);
   }
   const { threads, problem } = threadCount();
+  const pad = heapPad();
   const want = process.env.KINDLING_KERNELS ?? 'auto';
   let info: ReturnType<NativeAddon['init']>;
   try {
-    info = addon.init(threads, want);
+    info = addon.init(threads, want, pad.bytes);
   } catch (e) {
     return off(`KINDLING_KERNELS='${want}': ${(e as Error).message}`);
   }
   if (problem !== null) console.warn(`kindling: ${problem}`);
+  if (pad.problem !== null) console.warn(`kindling: ${pad.problem}`);
   const paths: KernelPath[] = ['portable'];
   if (info.avx2Fma) paths.push('avx2-fma');
   if (info.avx512f) paths.push('avx512');

@@ -208,9 +208,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 
 /**
  * linear for a 2-D input and a 1-D bias (checked), as one op and one graph
- * node (PyTorch's addmm): the bias rows are written first and the GEMM adds
- * `x·Wᵀ` into them; the backward computes `g·W`, `gᵀ·x` (contiguous in the
- * weight's layout) and the column sums of `g`.
+ * node (PyTorch's addmm): the GEMM adds the bias to `x·Wᵀ`; the backward
+ * computes `g·W`, `gᵀ·x` (contiguous in the weight's layout) and the column
+ * sums of `g`.
  */
 function linear2d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const rows = x.shape[0]!;
@@ -220,12 +220,12 @@ function linear2d(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const a: MatrixView = { data: x.storage.data, offset: x.offset, batchStride: 0, rowStride: x.strides[0]!, colStride: x.strides[1]! };
   // Wᵀ as a strided view: element (i, o) of Wᵀ is weight[o, i].
   const wt: MatrixView = { data: weight.storage.data, offset: weight.offset, batchStride: 0, rowStride: weight.strides[1]!, colStride: weight.strides[0]! };
-  if (bias !== null) {
-    backend().copy({ data: out.storage.data, offset: 0, strides: [outF, 1] }, { data: bias.storage.data, offset: bias.offset, strides: [0, bias.strides[0]!] }, [rows, outF]);
-  }
-  // NOTE: with a bias the product is accumulated onto it, so each element is rounded
-  // once (round(b + Σ)) where matmul-then-add rounds twice, as PyTorch's addmm.
-  backend().matmul(out.storage.data, a, wt, 1, rows, outF, inF, bias !== null);
+  // NOTE: the GEMM adds the bias as it writes each block of the output (one
+  // pass over fresh memory, not two), as PyTorch's addmm.
+  const biasView: MatrixView | null = bias === null
+    ? null
+    : { data: bias.storage.data, offset: bias.offset, batchStride: 0, rowStride: 0, colStride: bias.strides[0]! };
+  backend().matmul(out.storage.data, a, wt, 1, rows, outF, inF, false, biasView);
   return record(
     out,
     bias === null ? 'MmBackward0' : 'AddmmBackward0',

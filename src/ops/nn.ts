@@ -13,7 +13,7 @@ import { alloc, allocUninit, rand } from '../tensor/creation.js';
 import { allocate } from '../tensor/dtype.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { flatData, requireFloat } from './core.js';
+import { flatData, prodOf, requireFloat } from './core.js';
 import { checkInt, checkOptions, requireSameFloat } from './nn-util.js';
 
 // --- convolution ---------------------------------------------------------------
@@ -171,7 +171,7 @@ const COLS_CHUNK = 1 << 18;
 /**
  * The convolution itself, one recorded op, over chunks of samples. Forward:
  * `cols = im2col(x[chunk])` `[S, C·kH·kW, L]`, then per group
- * `out[n, g] = W[g] @ cols[n, g]` (bias pre-filled and accumulated onto).
+ * `out[n, g] = bias[g] + W[g] @ cols[n, g]` (the GEMM adds the bias).
  * Backward (columns rebuilt per chunk): `dCols = W[g]ᵀ @ dOut[n, g]` folded
  * back with col2im, `dW[g]ᵀ = Σₙ cols[n, g] @ dOut[n, g]ᵀ`, `dBias = Σ dOut`.
  */
@@ -198,26 +198,25 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   };
   const xData = flatData(x) as Float32Array | Float64Array;
   const wData = flatData(w) as Float32Array | Float64Array;
-  // Every element is written: by the bias broadcast, else by the GEMM (accumulate off).
+  // Every element is written by the GEMM (accumulate off), which adds bias[o]
+  // to every column of row o as it writes each block (no separate broadcast
+  // pass over the fresh output: 1.4 ms of a 19 ms CNN step).
   const out = allocUninit([n, o, outH, outW], dtype);
   const od = out.storage.data as Float32Array | Float64Array;
-  if (bias !== null) {
-    // Broadcast bias[o] over [N, O, L] into `out`, which the GEMM then accumulates onto.
-    backend().copy({ data: od, offset: 0, strides: [o * l, l, 1] }, { data: bias.storage.data, offset: bias.offset, strides: [0, bias.strides[0]!, 0] }, [n, o, l]);
-  }
-  const acc = bias !== null;
+  const biasAt = (g: number): MatrixView | null =>
+    bias === null ? null : mv(bias.storage.data as Float32Array | Float64Array, bias.offset + g * og * bias.strides[0]!, 0, bias.strides[0]!, 0);
   const buf = scratch(dtype, chunk * colsPer);
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const sn = Math.min(chunk, n - s0);
     const cols = columns(buf, xData, s0, sn);
     if (groups === 1) {
-      backend().matmul(od.subarray(s0 * o * l, (s0 + sn) * o * l), mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), sn, o, l, k, acc);
+      backend().matmul(od.subarray(s0 * o * l, (s0 + sn) * o * l), mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), sn, o, l, k, false, biasAt(0));
       continue;
     }
     for (let b = 0; b < sn; b++) {
       for (let g = 0; g < groups; g++) {
         const dst = od.subarray(((s0 + b) * o + g * og) * l, ((s0 + b) * o + (g + 1) * og) * l);
-        backend().matmul(dst, mv(wData, g * og * k, 0, k, 1), mv(cols, (b * groups + g) * k * l, 0, l, 1), 1, og, l, k, acc);
+        backend().matmul(dst, mv(wData, g * og * k, 0, k, 1), mv(cols, (b * groups + g) * k * l, 0, l, 1), 1, og, l, k, false, biasAt(g));
       }
     }
   }
@@ -396,13 +395,38 @@ export interface BatchNormOptions extends NormOptions {
   momentum?: number;
 }
 
-/** `(x - mean) / sqrt(var + eps)` over `dims` (biased variance), with autograd through the composition. */
-function standardize(x: Tensor, dims: number[], eps: number): { y: Tensor; mean: Tensor; var: Tensor } {
-  const mean = x.mean(dims, { keepdim: true });
-  const xc = x.sub(mean);
-  // NOTE: the biased variance (divide by n), as PyTorch's normalisation layers use for the output.
-  const variance = xc.mul(xc).mean(dims, { keepdim: true });
-  return { y: xc.mul(variance.add(eps).rsqrt()), mean, var: variance };
+type FloatData = Float32Array | Float64Array;
+
+/**
+ * One fused normalisation with ONE autograd node: `forward` fills `y` from the
+ * contiguous input and affine data; the backward hands `backward` the arrays
+ * to fill (null for an input that needs no gradient: the weight and bias
+ * gradients are zeroed, the kernels accumulate into them).
+ */
+function fusedNorm(
+  name: string, input: Tensor, weight: Tensor | null, bias: Tensor | null,
+  forward: (y: FloatData, x: FloatData, w: FloatData | null, b: FloatData | null) => void,
+  backward: (dx: FloatData | null, dw: FloatData | null, db: FloatData | null, dy: FloatData, x: FloatData, w: FloatData | null) => void,
+): Tensor {
+  const x = flatData(input) as FloatData;
+  const w = weight === null ? null : (flatData(weight) as FloatData);
+  const y = allocUninit(input.shape, input.dtype);
+  forward(y.storage.data as FloatData, x, w, bias === null ? null : (flatData(bias) as FloatData));
+  const [needX, needW, needB] = [input.requiresGrad, weight?.requiresGrad === true, bias?.requiresGrad === true];
+  return record(
+    y,
+    name,
+    [input, weight, bias],
+    (g) => {
+      const gx = needX ? allocUninit(input.shape, input.dtype) : null;
+      const gw = needW ? alloc(weight!.shape, weight!.dtype) : null;
+      const gb = needB ? alloc(bias!.shape, bias!.dtype) : null;
+      const data = (t: Tensor | null): FloatData | null => (t === null ? null : (t.storage.data as FloatData));
+      backward(data(gx), data(gw), data(gb), flatData(g) as FloatData, x, w);
+      return [gx, gw, gb];
+    },
+    weight === null ? [input] : [input, weight],
+  );
 }
 
 function checkAffine(op: string, input: Tensor, t: Tensor | null | undefined, name: string, shape: readonly number[]): Tensor | null {
@@ -442,15 +466,16 @@ export function layerNorm(input: Tensor, normalizedShape: number | readonly numb
   const weight = checkAffine(op, input, options.weight, 'weight', ns);
   const bias = checkAffine(op, input, options.bias, 'bias', ns);
   const eps = checkEps(op, options.eps ?? 1e-5);
-  let y = standardize(input, ns.map((_, i) => input.ndim - k + i), eps).y;
-  if (weight) y = y.mul(weight);
-  if (bias) y = y.add(bias);
-  return y;
-}
-
-/** `[1, C, 1, …]`: a per-channel tensor shaped to broadcast over `[N, C, *]`. */
-function perChannel(t: Tensor, ndim: number): Tensor {
-  return t.reshape([1, t.shape[0]!, ...new Array<number>(ndim - 2).fill(1)]);
+  // Rows of the normalised size: group norm's one-group, inner-1 case.
+  const rows = prodOf(input.shape, 0, input.ndim - k);
+  const size = prodOf(ns);
+  const mean = new Float64Array(rows);
+  const rstd = new Float64Array(rows);
+  return fusedNorm(
+    'NativeLayerNormBackward0', input, weight, bias,
+    (y, x, w, b) => backend().groupNorm(y, mean, rstd, x, w, b, rows, size, 1, 1, eps),
+    (dx, dw, db, dy, x, w) => backend().groupNormBackward(dx, dw, db, dy, x, mean, rstd, w, rows, size, 1, 1),
+  );
 }
 
 /**
@@ -476,10 +501,14 @@ export function groupNorm(input: Tensor, numGroups: number, options: NormOptions
   const bias = checkAffine(op, input, options.bias, 'bias', [c]);
   const eps = checkEps(op, options.eps ?? 1e-5);
   const n = input.shape[0]!;
-  let y = standardize(input.reshape([n, numGroups, -1]), [2], eps).y.reshape(input.shape);
-  if (weight) y = y.mul(perChannel(weight, input.ndim));
-  if (bias) y = y.add(perChannel(bias, input.ndim));
-  return y;
+  const inner = prodOf(input.shape, 2);
+  const mean = new Float64Array(n * numGroups);
+  const rstd = new Float64Array(n * numGroups);
+  return fusedNorm(
+    'NativeGroupNormBackward0', input, weight, bias,
+    (y, x, w, b) => backend().groupNorm(y, mean, rstd, x, w, b, n, c, inner, numGroups, eps),
+    (dx, dw, db, dy, x, w) => backend().groupNormBackward(dx, dw, db, dy, x, mean, rstd, w, n, c, inner, numGroups),
+  );
 }
 
 /**
@@ -523,27 +552,38 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   if (training && count <= 1) {
     throw new ValueError(`expected more than 1 value per channel when training, got input size ${fmtShape(input.shape)}`, { op });
   }
-  let y: Tensor;
+  const n = input.shape[0]!;
+  const inner = prodOf(input.shape, 2);
+  let mean: Float64Array;
+  let rstd: Float64Array;
   if (training) {
-    const dims = [0, ...input.shape.slice(2).map((_, i) => i + 2)];
-    const stats = standardize(input, dims, eps);
-    y = stats.y;
-    if (runningMean !== null && runningVar !== null) {
-      noGrad(() => {
-        // NOTE: the running variance uses the unbiased batch variance (n / (n - 1)), while the output used the biased one.
-        const mean = stats.mean.detach().reshape([c]);
-        const unbiased = stats.var.detach().reshape([c]).mul(count / (count - 1));
-        runningMean.mul_(1 - momentum).add_(mean.mul(momentum));
-        runningVar.mul_(1 - momentum).add_(unbiased.mul(momentum));
-      });
-    }
+    mean = new Float64Array(c);
+    rstd = new Float64Array(c);
   } else {
-    const rm = perChannel(runningMean!, input.ndim);
-    const rv = perChannel(runningVar!, input.ndim);
-    y = input.sub(rm).mul(rv.add(eps).rsqrt());
+    // NOTE: eval normalises with the running statistics as constants (no gradient reaches them, as in PyTorch).
+    mean = Float64Array.from(flatData(runningMean!));
+    rstd = Float64Array.from(flatData(runningVar!), (v) => 1 / Math.sqrt(v + eps));
   }
-  if (weight) y = y.mul(perChannel(weight, input.ndim));
-  if (bias) y = y.add(perChannel(bias, input.ndim));
+  const y = fusedNorm(
+    'NativeBatchNormBackward0', input, weight, bias,
+    (yd, x, w, b) => backend().batchNorm(yd, mean, rstd, x, w, b, n, c, inner, training, eps),
+    (dx, dw, db, dy, x, w) => backend().batchNormBackward(dx, dw, db, dy, x, mean, rstd, w, n, c, inner, training),
+  );
+  if (training && runningMean !== null && runningVar !== null) {
+    noGrad(() => {
+      // NOTE: the running variance uses the unbiased batch variance (n / (n - 1)), while the output used the biased one.
+      // The batch statistics are rounded to the input's dtype first, as they were when composed from tensor ops.
+      const batchMean = alloc([c], input.dtype);
+      const unbiased = alloc([c], input.dtype);
+      for (let i = 0; i < c; i++) {
+        const sd = 1 / rstd[i]!;
+        batchMean.storage.data[i] = mean[i]!;
+        unbiased.storage.data[i] = (sd * sd - eps) * (count / (count - 1));
+      }
+      runningMean.mul_(1 - momentum).add_(batchMean.mul(momentum));
+      runningVar.mul_(1 - momentum).add_(unbiased.mul(momentum));
+    });
+  }
   return y;
 }
 

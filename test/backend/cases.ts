@@ -216,6 +216,15 @@ function matView(rng: Rng, kind: FloatKind, batch: number, rows: number, cols: n
   return { data, offset, batchStride: bs, rowStride: trans ? 1 : ld, colStride: trans ? ld : 1 };
 }
 
+/** No bias (0), a bias per column (1, a linear layer's), per row (2, a convolution's), or a strided [batch, m, n] view (3). */
+function biasView(rng: Rng, kind: FloatKind, how: number, batch: number, m: number, n: number): MatrixView | null {
+  if (how === 0) return null;
+  const offset = rng.int(0, 3);
+  if (how === 1) return { data: floats(rng, kind, offset + n + 1), offset, batchStride: 0, rowStride: 0, colStride: 1 };
+  if (how === 2) return { data: floats(rng, kind, offset + 2 * m + 1), offset, batchStride: 0, rowStride: 2, colStride: 0 };
+  return { data: floats(rng, kind, offset + batch * m * n * 2 + 1), offset, batchStride: m * n * 2, rowStride: 1, colStride: m };
+}
+
 const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
   [
     [1, 1, 1, 1], [1, 3, 5, 7], [1, 1, 300, 200], [1, 200, 1, 300], [1, 64, 64, 64], [3, 17, 33, 9],
@@ -234,7 +243,7 @@ const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
         const B = matView(rng, kind, batch!, k!, n!, (t & 2) !== 0, false);
         const accumulate = i % 3 === 1;
         const out = floats(rng, kind, batch! * m! * n!);
-        b.matmul(out, A, B, batch!, m!, n!, k!, accumulate);
+        b.matmul(out, A, B, batch!, m!, n!, k!, accumulate, biasView(rng, kind, (i + t) % 4, batch!, m!, n!));
         return [out];
       },
     })),
@@ -457,6 +466,11 @@ function edgeAvgGeo(rng: Rng): Pool2dGeometry {
   };
 }
 
+/** Adaptive pooling `[planes, h, w, outH, outW]`: many planes (the native kernel's parallel split), outputs larger than the input, 1×1, zero planes. */
+function adaptiveEdge(rng: Rng): [number, number, number, number, number] {
+  return [rng.pick([0, 1, 5, 160]), rng.pick([1, 7, 28]), rng.pick([1, 5, 28]), rng.pick([1, 3, 4, 7, 30]), rng.pick([1, 2, 7, 9])];
+}
+
 function convCases(): Partial<Record<Entry, Case[]>> {
   const geo = (rng: Rng) => {
     const [batch, channels, height, width] = [rng.int(1, 3), rng.int(1, 3), rng.int(1, 9), rng.int(1, 9)];
@@ -540,13 +554,25 @@ function convCases(): Partial<Record<Entry, Case[]>> {
       const out = zerosOf(kind, planes * oh * ow);
       b.adaptiveAvgPool2d(out, floats(rng, kind, planes * h * w), planes, h, w, oh, ow);
       return [out];
-    }),
+    }).concat(kinds(9650, (b, rng, kind) => {
+      const [planes, h, w, oh, ow] = adaptiveEdge(rng);
+      const x = floats(rng, kind, planes * h * w);
+      specials(rng, x);
+      const out = zerosOf(kind, planes * oh * ow);
+      b.adaptiveAvgPool2d(out, x, planes, h, w, oh, ow);
+      return [out];
+    }, 10)),
     adaptiveAvgPool2dBackward: kinds(9700, (b, rng, kind) => {
       const [planes, h, w, oh, ow] = [rng.int(1, 3), rng.int(1, 9), rng.int(1, 9), rng.int(1, 5), rng.int(1, 5)];
       const out = zerosOf(kind, planes * h * w);
       b.adaptiveAvgPool2dBackward(out, floats(rng, kind, planes * oh * ow), planes, h, w, oh, ow);
       return [out];
-    }),
+    }).concat(kinds(9750, (b, rng, kind) => {
+      const [planes, h, w, oh, ow] = adaptiveEdge(rng);
+      const out = floats(rng, kind, planes * h * w); // accumulates into existing values
+      b.adaptiveAvgPool2dBackward(out, floats(rng, kind, planes * oh * ow), planes, h, w, oh, ow);
+      return [out];
+    }, 10)),
   };
 }
 
@@ -636,4 +662,79 @@ function optimCases(): Partial<Record<Entry, Case[]>> {
   };
 }
 
-Object.assign(allCases, indexCases(), softmaxCases(), convCases(), optimCases());
+// ---- fused normalisation ----------------------------------------------------------
+
+/**
+ * Norm layouts `[batch, channels, inner, groups]`: layer norm (inner 1, one
+ * group), group norm, instance-like (groups = channels), BatchNorm1d `[N, C]`,
+ * empty batches and channels, and sizes large enough to use several threads.
+ */
+const NORM_DIMS: readonly (readonly [number, number, number, number])[] = [
+  [3, 5, 1, 1], [4, 7, 1, 1], [2, 6, 4, 3], [2, 4, 9, 4], [5, 3, 1, 3], [1, 1, 1, 1], [0, 4, 3, 2], [3, 0, 2, 1],
+  [300, 1024, 1, 1], [8, 32, 200, 4], [64, 96, 1, 1], [6, 5, 70, 1],
+];
+
+function normCases(): Partial<Record<Entry, Case[]>> {
+  const mk = (base: number, run: (b: Backend, rng: Rng, kind: FloatKind, d: readonly [number, number, number, number], v: number) => TypedArray[]): Case[] =>
+    KINDS.flatMap((kind, ki) => NORM_DIMS.flatMap((d, k) => [0, 1, 2].map((v) => ({
+      name: `${kind} [${d.join(', ')}] variant ${v}`,
+      run: (b: Backend) => run(b, new Rng(base + ki * 1000 + k * 10 + v), kind, d, v),
+    }))));
+  /** Input data: variant 0 plain, 1 shifted far from 0 (catastrophic cancellation in one-pass variance), 2 with NaN/±inf. */
+  const input = (rng: Rng, kind: FloatKind, n: number, v: number) => {
+    const x = floats(rng, kind, n, 2);
+    if (v === 1) for (let i = 0; i < n; i++) x[i] = x[i]! + 100;
+    if (v === 2 && rng.next() < 0.5) specials(rng, x);
+    return x;
+  };
+  const maybe = (rng: Rng, kind: FloatKind, n: number) => (rng.next() < 0.7 ? floats(rng, kind, n) : null);
+  return {
+    groupNorm: mk(12000, (b, rng, kind, [n, c, l, g], v) => {
+      const y = zerosOf(kind, n * c * l);
+      const mean = new Float64Array(n * g);
+      const rstd = new Float64Array(n * g);
+      b.groupNorm(y, mean, rstd, input(rng, kind, n * c * l, v), maybe(rng, kind, c), maybe(rng, kind, c), n, c, l, g, rng.pick([1e-5, 1e-3, 0]));
+      return [y, mean, rstd];
+    }),
+    groupNormBackward: mk(13000, (b, rng, kind, [n, c, l, g], v) => {
+      const x = input(rng, kind, n * c * l, v);
+      const mean = new Float64Array(n * g);
+      const rstd = new Float64Array(n * g);
+      const w = maybe(rng, kind, c);
+      b.groupNorm(zerosOf(kind, n * c * l), mean, rstd, x, w, null, n, c, l, g, 1e-5);
+      // Every combination of wanted gradients; dweight/dbias start non-zero (they accumulate).
+      const dx = v !== 1 ? zerosOf(kind, n * c * l) : null;
+      const dw = v !== 2 ? floats(rng, kind, c) : null;
+      const db = v !== 0 ? floats(rng, kind, c) : null;
+      b.groupNormBackward(dx, dw, db, floats(rng, kind, n * c * l), x, mean, rstd, w, n, c, l, g);
+      return [dx, dw, db].filter((a): a is Float32Array | Float64Array => a !== null);
+    }),
+    batchNorm: mk(14000, (b, rng, kind, [n, c, l], v) => {
+      const training = v !== 2 || rng.next() < 0.3;
+      const y = zerosOf(kind, n * c * l);
+      const mean = training ? new Float64Array(c) : rng.f64(c);
+      const rstd = training ? new Float64Array(c) : Float64Array.from(rng.positive32(c));
+      b.batchNorm(y, mean, rstd, input(rng, kind, n * c * l, v), maybe(rng, kind, c), maybe(rng, kind, c), n, c, l, training, 1e-5);
+      return [y, mean, rstd];
+    }),
+    batchNormBackward: mk(15000, (b, rng, kind, [n, c, l], v) => {
+      const training = v !== 2;
+      const x = input(rng, kind, n * c * l, v === 2 ? 0 : v);
+      let mean = rng.f64(c);
+      let rstd = Float64Array.from(rng.positive32(c));
+      const w = maybe(rng, kind, c);
+      if (training) {
+        mean = new Float64Array(c);
+        rstd = new Float64Array(c);
+        b.batchNorm(zerosOf(kind, n * c * l), mean, rstd, x, w, null, n, c, l, true, 1e-5);
+      }
+      const dx = rng.next() < 0.85 ? zerosOf(kind, n * c * l) : null;
+      const dw = rng.next() < 0.7 ? floats(rng, kind, c) : null;
+      const db = rng.next() < 0.7 ? floats(rng, kind, c) : null;
+      b.batchNormBackward(dx, dw, db, floats(rng, kind, n * c * l), x, mean, rstd, w, n, c, l, training);
+      return [dx, dw, db].filter((a): a is Float32Array | Float64Array => a !== null);
+    }),
+  };
+}
+
+Object.assign(allCases, indexCases(), softmaxCases(), convCases(), optimCases(), normCases());

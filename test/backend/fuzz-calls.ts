@@ -177,12 +177,16 @@ export const entryBuilders: Record<string, (rng: Rng) => Call> = {
     const out = b.array(kind, batch * m * n);
     const a = b.array(kind, batch * m * k);
     const bb = b.array(kind, batch * k * n);
+    const withBias = rng.next() < 0.5;
     const meta = Float64Array.from([
       batch, m, n, k, rng.int(0, 1),
       0, m * k, ta ? 1 : k, ta ? m : 1,
       0, k * n, tb ? 1 : n, tb ? k : 1,
+      ...(withBias ? [0, 0, 0, 1] : []),
     ]);
-    return b.call([out, a, bb, meta], 3);
+    if (!withBias) return b.call([out, a, bb, meta], 3);
+    // A per-column bias: [batch, m, n] view with zero batch and row strides.
+    return b.call([out, a, bb, meta, b.array(kind, n)], 3);
   },
 };
 
@@ -338,5 +342,54 @@ Object.assign(entryBuilders, {
     const kind = rng.pick(FLOAT);
     const [o, s, i] = osi(rng);
     return b.call([b.array(kind, o * i), b.array(kind, o * s * i), o, s, i]);
+  },
+});
+
+/** Norm sizes `[batch, channels, inner, groups]` with groups dividing channels. */
+function normDims(rng: Rng): [number, number, number, number] {
+  const groups = rng.int(1, 3);
+  return [rng.int(0, 4), groups * rng.int(0, 3), rng.int(0, 4), groups];
+}
+
+Object.assign(entryBuilders, {
+  adaptiveAvgPool2d(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [planes, h, w, oh, ow] = [rng.int(0, 3), rng.int(0, 6), rng.int(0, 6), rng.int(0, 5), rng.int(0, 5)];
+    return b.call([b.array(kind, planes * oh * ow), b.array(kind, planes * h * w), planes, h, w, oh, ow]);
+  },
+  adaptiveAvgPool2dBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [planes, h, w, oh, ow] = [rng.int(0, 3), rng.int(0, 6), rng.int(0, 6), rng.int(0, 5), rng.int(0, 5)];
+    return b.call([b.array(kind, planes * h * w), b.array(kind, planes * oh * ow), planes, h, w, oh, ow]);
+  },
+  groupNorm(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [n, c, l, g] = normDims(rng);
+    const opt = () => (rng.next() < 0.5 ? null : b.array(kind, c));
+    return b.call([b.array(kind, n * c * l), b.array('f64', n * g), b.array('f64', n * g), b.array(kind, n * c * l), opt(), opt(), n, c, l, g, 1e-5]);
+  },
+  groupNormBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [n, c, l, g] = normDims(rng);
+    const opt = (len: number) => (rng.next() < 0.3 ? null : b.array(kind, len));
+    return b.call([opt(n * c * l), opt(c), opt(c), b.array(kind, n * c * l), b.array(kind, n * c * l), b.array('f64', n * g), b.array('f64', n * g), opt(c), n, c, l, g]);
+  },
+  batchNorm(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [n, c, l] = normDims(rng);
+    const opt = () => (rng.next() < 0.5 ? null : b.array(kind, c));
+    return b.call([b.array(kind, n * c * l), b.array('f64', c), b.array('f64', c), b.array(kind, n * c * l), opt(), opt(), n, c, l, rng.next() < 0.5, 1e-5]);
+  },
+  batchNormBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const [n, c, l] = normDims(rng);
+    const opt = (len: number) => (rng.next() < 0.3 ? null : b.array(kind, len));
+    return b.call([opt(n * c * l), opt(c), opt(c), b.array(kind, n * c * l), b.array(kind, n * c * l), b.array('f64', c), b.array('f64', c), opt(c), n, c, l, rng.next() < 0.5]);
   },
 });

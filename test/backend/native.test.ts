@@ -2,7 +2,7 @@
  * The Node entry and the addon's argument checks: backendInfo, backend
  * switching, and the messages the binding layer throws (one row per check).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { backend, setBackend } from '../../src/backend/index.js';
 import { loadNative, type NativeAddon } from '../../src/backend/native.js';
 import { backendInfo } from '../../src/node.js';
@@ -23,6 +23,15 @@ describe('backendInfo', () => {
     expect(info.threads).toBeGreaterThanOrEqual(1);
     setBackend('js');
     expect(backendInfo()).toMatchObject({ backend: 'js', threads: 1 });
+  });
+
+  it('exists in the core (browser) entry too, reporting js and why native is off', async () => {
+    vi.resetModules();
+    const core = await import('../../src/index.js');
+    expect(core.backendInfo()).toEqual({
+      backend: 'js', nativeAvailable: false, kernelPath: null, threads: 1, reason: expect.stringMatching(/Node\.js only/),
+    });
+    vi.resetModules();
   });
 
   it('gives the same answers on both backends for a small training computation', () => {
@@ -110,6 +119,21 @@ describe('binding-layer checks', () => {
       name: 'an unknown kernel path',
       call: () => addon.init(1, 'sse9'),
       error: RangeError, match: /init: kernel path 'sse9' is not available on this CPU/,
+    },
+    {
+      name: 'a negative heap pad',
+      call: () => addon.init(1, 'auto', -1),
+      error: RangeError, match: /init: heapTopPad must be an integer in \[0, 2147483647\], got -1/,
+    },
+    {
+      name: 'a bias view past its array',
+      call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 0, 0, 0, 2, 1, 0, 0, 2, 1, 1, 0, 0, 1), f32(2)),
+      error: RangeError, match: /matmul: bias view \(offset 1\) reaches elements \[1, 2\] of an array of length 2/,
+    },
+    {
+      name: 'a bias without its four meta values',
+      call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 0, 0, 0, 2, 1, 0, 0, 2, 1), f32(2)),
+      error: RangeError, match: /matmul: meta has 13 values, 17 are needed/,
     },
   ];
   for (const row of rows) {

@@ -6,6 +6,7 @@ import { matmul } from './matmul.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { reduce } from './reduce.js';
+import { batchNorm, batchNormBackward, groupNorm, groupNormBackward } from './norm.js';
 import * as optim from './optim.js';
 import { logsumexp, nllLoss, nllLossBackward, softmax, softmaxBackward } from './softmax.js';
 
@@ -38,6 +39,10 @@ export const jsBackend: Backend = {
   avgPool2dBackward,
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
+  groupNorm,
+  groupNormBackward,
+  batchNorm,
+  batchNormBackward,
   ...optim,
 };
 

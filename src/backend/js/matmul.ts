@@ -18,7 +18,10 @@ const EDGE_BLOCK = new Float64Array(MR * NR);
  * NOTE: products accumulate in float64 and are rounded once into `out`
  * (PyTorch's float32 GEMM rounds at every step: results agree to float32 tolerance).
  */
-export function matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate = false): void {
+export function matmul(
+  out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate = false,
+  bias: MatrixView | null = null,
+): void {
   const mPanels = Math.ceil(m / MR);
   const nPanels = Math.ceil(n / NR);
   const ap = new Float64Array(mPanels * k * MR);
@@ -26,8 +29,9 @@ export function matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: num
   for (let bt = 0; bt < batch; bt++) {
     const outBase = bt * m * n;
     if (m === 0 || n === 0) continue;
+    if (bias !== null) addBias(out, outBase, bias, bias.offset + bt * bias.batchStride, m, n, accumulate);
     if (k === 0) {
-      if (!accumulate) out.fill(0, outBase, outBase + m * n);
+      if (!accumulate && bias === null) out.fill(0, outBase, outBase + m * n);
       continue;
     }
     packA(ap, a, a.offset + bt * a.batchStride, m, k);
@@ -37,8 +41,21 @@ export function matmul(out: TypedArray, a: MatrixView, b: MatrixView, batch: num
       const rows = Math.min(MR, m - i0);
       for (let jb = 0; jb < nPanels; jb++) {
         const j0 = jb * NR;
-        kernel4x4(out, outBase + i0 * n + j0, n, rows, Math.min(NR, n - j0), ap, ib * k * MR, bp, jb * k * NR, k, accumulate);
+        kernel4x4(out, outBase + i0 * n + j0, n, rows, Math.min(NR, n - j0), ap, ib * k * MR, bp, jb * k * NR, k, accumulate || bias !== null);
       }
+    }
+  }
+}
+
+/** Writes (or with `accumulate` adds) the `[m, n]` bias view at `base` into `out` at `o`. */
+function addBias(out: TypedArray, o: number, bias: MatrixView, base: number, m: number, n: number, accumulate: boolean): void {
+  const d = bias.data;
+  for (let i = 0; i < m; i++) {
+    const src = base + i * bias.rowStride;
+    const dst = o + i * n;
+    for (let j = 0; j < n; j++) {
+      const v = d[src + j * bias.colStride]!;
+      out[dst + j] = accumulate ? out[dst + j]! + v : v;
     }
   }
 }

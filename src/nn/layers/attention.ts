@@ -1,6 +1,7 @@
 /**
  * MultiheadAttention and TransformerEncoderLayer, composed of linear,
- * softmax, dropout and layerNorm (autograd derives their backward).
+ * softmax, dropout and layerNorm (autograd derives the composition's
+ * backward from theirs).
  *
  * Registered names are PyTorch's, snake_case included (`in_proj_weight`,
  * `out_proj.weight`, `self_attn.in_proj_bias`), so that state dicts load from

@@ -1,0 +1,12 @@
+// Process heap settings the native backend applies at load.
+#pragma once
+#include <cstdint>
+
+namespace kd {
+
+// Asks the C library to keep `bytes` of freed memory at the top of the heap
+// instead of returning it to the OS (glibc's M_TOP_PAD). Returns false where
+// the C library has no such setting (or refused it).
+bool set_heap_top_pad(int64_t bytes);
+
+}  // namespace kd
