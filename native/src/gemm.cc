@@ -132,6 +132,8 @@ void gemm_block(const MicroKernel<T>& K, T* c, int64_t ldc, const T* a, int64_t 
                 int64_t rsb, int64_t csb, int64_t m, int64_t n, int64_t k, bool accumulate, MatArg<T> bias,
                 RowClaim* claim) {
   const int MR = K.mr, NR = K.nr;
+  // A task the caller runs after its own may find every row block claimed.
+  if (claim != nullptr && claim->next.load(std::memory_order_relaxed) >= m) return;
   // Equal k blocks (k = 1100 runs as 2 x 550, not 1024 + 76): a short last
   // block pays a full pass over C for a fraction of the work.
   const int64_t kcb = ceil_div(k, ceil_div(k, K.kc));

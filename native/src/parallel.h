@@ -20,19 +20,23 @@ void parallel_thunk(void* c, int ith, int nth) {
   (*ctx->f)(s, e);
 }
 
-// Runs f(start, end) over [0, n) split among threads; `grain` is the least
-// work worth a thread (in the caller's units).
+// Runs f(start, end) over [0, n) split into parts that threads claim; `grain`
+// is the least work worth a part (in the caller's units). The split depends
+// only on n, grain and the pool's size, never on timing.
 template <typename F>
 void parallel_for(int64_t n, int64_t grain, F&& f) {
-  int nth = pool_threads();
+  const int nth = pool_threads();
   if (nth <= 1 || n < 2 * grain) {
     f(int64_t(0), n);
     return;
   }
-  if (n / grain < nth) nth = static_cast<int>(n / grain);
+  // NOTE: up to four parts per thread, so a thread the OS delays leaves its
+  // later parts to the others.
+  const int64_t most = n / grain;
+  const int parts = static_cast<int>(most < 4 * nth ? most : 4 * nth);
   using FT = typename std::remove_reference<F>::type;
   ParallelCtx<FT> ctx{&f, n};
-  pool_run(parallel_thunk<FT>, &ctx, nth);
+  pool_run_tasks(parallel_thunk<FT>, &ctx, parts);
 }
 
 }  // namespace kd
