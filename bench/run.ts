@@ -107,6 +107,18 @@ function torchEnv(threads: number): NodeJS.ProcessEnv {
   return { ...process.env, OPENBLAS_NUM_THREADS: n, OMP_NUM_THREADS: n, MKL_NUM_THREADS: n };
 }
 
+/**
+ * A pause between the two libraries' rounds. NOTE: after a call, OpenBLAS's
+ * and OpenMP's worker threads busy-wait for a while (OpenBLAS: up to ~0.1 s)
+ * before they sleep; without the pause, kindling's next round shared its
+ * cores with PyTorch's idle spinning threads (two-thread sgemm at n = 512 ran
+ * at one-thread speed, 2.5 ms against 1.5 ms without PyTorch in the run).
+ * kindling's own workers spin for microseconds only.
+ */
+function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 250));
+}
+
 function emit(o: Record<string, unknown>): void {
   console.log(JSON.stringify(o));
 }
@@ -134,7 +146,11 @@ async function main(): Promise<void> {
     const tt: number[] = [];
     for (let r = 0; r < ROUNDS; r++) {
       kt.push(...timeRuns(w, perRound));
-      if (torch) tt.push(...(await torch.run(c.bench, c.param, perRound, r === 0 ? warmup : 1, threads)));
+      if (torch) {
+        await settle();
+        tt.push(...(await torch.run(c.bench, c.param, perRound, r === 0 ? warmup : 1, threads)));
+        await settle();
+      }
     }
     const extra = (ms: number) => (c.flops ? { gflops: +(c.flops / ms / 1e6).toFixed(1) } : {});
     const km = median(kt);
