@@ -32,8 +32,11 @@ void parallel_for(int64_t n, int64_t grain, F&& f) {
   }
   // NOTE: up to four parts per thread, so a thread the OS delays leaves its
   // later parts to the others.
+  // A multiple of the thread count when there are more parts than threads:
+  // three equal parts on two threads would leave two thirds to one of them.
   const int64_t most = n / grain;
-  const int parts = static_cast<int>(most < 4 * nth ? most : 4 * nth);
+  int parts = static_cast<int>(most < 4 * nth ? most : 4 * nth);
+  if (parts > nth) parts -= parts % nth;
   using FT = typename std::remove_reference<F>::type;
   ParallelCtx<FT> ctx{&f, n};
   pool_run_tasks(parallel_thunk<FT>, &ctx, parts);
