@@ -72,41 +72,37 @@ inline void transpose16(__m512 r[16]) {
   }
 }
 
-// A panel from a row-major A (csa == 1) is a transpose: 16 x 16 blocks in
-// registers instead of one strided store per element (the generic loop
+// Packs W lines of a matrix, line i at src + i * stride and contiguous along
+// k, into a k-major panel dst[p * W + i]: a transpose, done in 16 x 16 blocks
+// in registers instead of one strided store per element (the generic loop
 // spent a quarter of the kernel's time here on [256, 512] @ [512, 264]).
-void pack_a_12(float* __restrict dst, const float* __restrict a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc) {
-  if (csa != 1 || rows != 12) {
-    pack_a_generic<float, 12>(dst, a, rsa, csa, rows, kc);
-    return;
-  }
+template <int W>
+void pack_transposed(float* __restrict dst, const float* __restrict src, int64_t stride, int64_t kc) {
   int64_t p = 0;
   for (; p + 16 <= kc; p += 16) {
-    __m512 r[16];
-    for (int i = 0; i < 12; ++i) r[i] = _mm512_loadu_ps(a + i * rsa + p);
-    for (int i = 12; i < 16; ++i) r[i] = _mm512_setzero_ps();
-    transpose16(r);
-    for (int j = 0; j < 16; ++j) _mm512_mask_storeu_ps(dst + (p + j) * 12, 0x0FFF, r[j]);
-  }
-  if (p < kc) pack_a_generic<float, 12>(dst + p * 12, a + p, rsa, 1, 12, kc - p);
-}
-
-// The same for a panel of a transposed B (rsb == 1: each column contiguous).
-void pack_b_32(float* __restrict dst, const float* __restrict b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols) {
-  if (rsb != 1 || cols != 32) {
-    pack_b_generic<float, 32>(dst, b, rsb, csb, kc, cols);
-    return;
-  }
-  int64_t p = 0;
-  for (; p + 16 <= kc; p += 16) {
-    for (int half = 0; half < 2; ++half) {
+    for (int g = 0; g < W; g += 16) {
+      const int lines = W - g < 16 ? W - g : 16;
       __m512 r[16];
-      for (int c = 0; c < 16; ++c) r[c] = _mm512_loadu_ps(b + (half * 16 + c) * csb + p);
+      for (int i = 0; i < 16; ++i) r[i] = i < lines ? _mm512_loadu_ps(src + (g + i) * stride + p) : _mm512_setzero_ps();
       transpose16(r);
-      for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + (p + j) * 32 + half * 16, r[j]);
+      const __mmask16 keep = static_cast<__mmask16>((1u << lines) - 1);
+      for (int j = 0; j < 16; ++j) _mm512_mask_storeu_ps(dst + (p + j) * W + g, keep, r[j]);
     }
   }
-  if (p < kc) pack_b_generic<float, 32>(dst + p * 32, b + p, 1, csb, kc - p, 32);
+  for (; p < kc; ++p)
+    for (int i = 0; i < W; ++i) dst[p * W + i] = src[i * stride + p];
+}
+
+// A panel from a row-major A (csa == 1) is a transpose.
+void pack_a_12(float* __restrict dst, const float* __restrict a, int64_t rsa, int64_t csa, int64_t rows, int64_t kc) {
+  if (csa == 1 && rows == 12) pack_transposed<12>(dst, a, rsa, kc);
+  else pack_a_generic<float, 12>(dst, a, rsa, csa, rows, kc);
+}
+
+// So is a panel from a transposed B (rsb == 1: each column contiguous).
+void pack_b_32(float* __restrict dst, const float* __restrict b, int64_t rsb, int64_t csb, int64_t kc, int64_t cols) {
+  if (rsb == 1 && cols == 32) pack_transposed<32>(dst, b, csb, kc);
+  else pack_b_generic<float, 32>(dst, b, rsb, csb, kc, cols);
 }
 
 void dgemm_8x16(int64_t kc, const double* a, const double* b, double* c, int64_t ldc, int beta) {

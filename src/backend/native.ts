@@ -45,8 +45,10 @@ export interface NativeLoad {
 }
 
 /** The addon's raw functions (native/src/binding.cc); exported for the fuzz test, not part of the public API. */
-/** The raw addon: the norm kernels take exactly the Backend's arguments. */
-export interface NativeAddon extends Pick<Backend, 'groupNorm' | 'groupNormBackward' | 'batchNorm' | 'batchNormBackward'> {
+/** The raw addon: the norm and adaptive-pooling kernels take exactly the Backend's arguments. */
+export interface NativeAddon extends Pick<
+  Backend, 'groupNorm' | 'groupNormBackward' | 'batchNorm' | 'batchNormBackward' | 'adaptiveAvgPool2d' | 'adaptiveAvgPool2dBackward'
+> {
   /** `heapTopPad`: bytes of freed heap memory the C library keeps mapped (glibc's M_TOP_PAD); 0 leaves it alone. */
   init(threads: number, path: string, heapTopPad?: number): { path: KernelPath; threads: number; avx2Fma: boolean; avx512f: boolean };
   copy(out: TypedArray, x: TypedArray, meta: Float64Array): void;
@@ -77,8 +79,6 @@ export interface NativeAddon extends Pick<Backend, 'groupNorm' | 'groupNormBackw
     batch: number, classes: number, inner: number, ignoreIndex: number,
   ): void;
   logsumexp(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
-  adaptiveAvgPool2d(out: TypedArray, x: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
-  adaptiveAvgPool2dBackward(out: TypedArray, grad: TypedArray, planes: number, height: number, width: number, outH: number, outW: number): void;
   sgdStep(params: TypedArray[], grads: TypedArray[], momentumBuffers: TypedArray[], fresh: Uint8Array, hyper: Float64Array): void;
   adamStep(params: TypedArray[], grads: TypedArray[], expAvgs: TypedArray[], expAvgSqs: TypedArray[], maxExpAvgSqs: TypedArray[], steps: Float64Array, hyper: Float64Array): void;
   rmspropStep(params: TypedArray[], grads: TypedArray[], squareAvgs: TypedArray[], gradAvgs: TypedArray[], momentumBuffers: TypedArray[], hyper: Float64Array): void;
@@ -420,29 +420,19 @@ function packageRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 }
 
-function threadCount(): { threads: number; problem: string | null } {
-  const raw = process.env.KINDLING_NUM_THREADS;
-  const auto = Math.max(1, availableParallelism());
-  if (raw === undefined || raw === '') return { threads: auto, problem: null };
+/** An integer setting from the environment in [lo, hi], else `fallback` (and what was wrong with it). */
+function envInt(name: string, lo: number, hi: number, fallback: number): { value: number; problem: string | null } {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return { value: fallback, problem: null };
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) {
-    return { threads: auto, problem: `KINDLING_NUM_THREADS='${raw}' is not an integer in [1, 1024]; using ${auto}` };
+  if (!Number.isInteger(n) || n < lo || n > hi) {
+    return { value: fallback, problem: `${name}='${raw}' is not an integer in [${lo}, ${hi}]; using ${fallback}` };
   }
-  return { threads: n, problem: null };
+  return { value: n, problem: null };
 }
 
 /** Default of `KINDLING_HEAP_PAD_MB`: see native/src/heap.cc for why. */
 const HEAP_PAD_MB = 64;
-
-function heapPad(): { bytes: number; problem: string | null } {
-  const raw = process.env.KINDLING_HEAP_PAD_MB;
-  if (raw === undefined || raw === '') return { bytes: HEAP_PAD_MB * 2 ** 20, problem: null };
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 2047) {
-    return { bytes: HEAP_PAD_MB * 2 ** 20, problem: `KINDLING_HEAP_PAD_MB='${raw}' is not an integer in [0, 2047]; using ${HEAP_PAD_MB}` };
-  }
-  return { bytes: n * 2 ** 20, problem: null };
-}
 
 function off(reason: string): NativeLoad {
   return {
@@ -479,12 +469,12 @@ export function loadNative(): NativeLoad {
   } catch (e) {
     return off(`the addon ${file} failed to load: ${(e as Error).message}`);
   }
-  const { threads, problem } = threadCount();
-  const pad = heapPad();
+  const { value: threads, problem } = envInt('KINDLING_NUM_THREADS', 1, 1024, Math.max(1, availableParallelism()));
+  const pad = envInt('KINDLING_HEAP_PAD_MB', 0, 2047, HEAP_PAD_MB);
   const want = process.env.KINDLING_KERNELS ?? 'auto';
   let info: ReturnType<NativeAddon['init']>;
   try {
-    info = addon.init(threads, want, pad.bytes);
+    info = addon.init(threads, want, pad.value * 2 ** 20);
   } catch (e) {
     return off(`KINDLING_KERNELS='${want}': ${(e as Error).message}`);
   }
