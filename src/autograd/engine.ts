@@ -1,7 +1,8 @@
 import { AutogradError, fmtShape, InternalError, ShapeError } from '../errors.js';
 import type { BackwardOptions } from '../tensor/methods.js';
 import type { GradNode } from '../tensor/tensor.js';
-import { contiguousStrides, type Storage, Tensor } from '../tensor/tensor.js';
+import { recycle, recyclingResults } from '../tensor/recycle.js';
+import { contiguousStrides, nextStorageSerial, type Storage, Tensor } from '../tensor/tensor.js';
 import { onesLike } from '../tensor/creation.js';
 import { noGrad } from './grad-mode.js';
 
@@ -44,7 +45,6 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
 
   const start: Vertex = root.gradFn ?? root;
   const order = topologicalOrder(start);
-  const grads = new Map<Vertex, Tensor>([[start, seed]]);
   const retain = options.retainGraph ?? false;
   // Storages whose gradients must be copied, not taken, into a `.grad`: the
   // seed (the user's `gradient`, or the implicit ones) and every storage
@@ -53,13 +53,17 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
   const pinned = new Set<Storage>([seed.storage]);
   if (gradient !== undefined) pinned.add(gradient.storage);
   const steal: StealState = { pinned, order, forward: null };
+  const grads = new PendingGrads(nextStorageSerial(), pinned);
+  grads.put(start, seed);
 
-  noGrad(() => {
+  noGrad(() => recyclingResults(() => {
     for (const v of order) {
-      const g = grads.get(v);
-      grads.delete(v);
+      const g = grads.take(v);
       if (v instanceof Tensor) {
-        if (g !== undefined) accumulate(v, g, steal);
+        if (g !== undefined) {
+          accumulate(v, g, steal);
+          grads.reclaim(g, NONE);
+        }
         continue;
       }
       if (g === undefined) {
@@ -77,11 +81,63 @@ export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptio
         if (gi.shape.length !== input.shape.length || gi.shape.some((d, k) => d !== input.shape[k])) {
           throw new InternalError(`${v.name} returned a gradient of shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)}`);
         }
-        const prev = grads.get(target);
-        grads.set(target, prev === undefined ? gi : prev.add(gi));
+        const prev = grads.take(target);
+        grads.put(target, prev === undefined ? gi : prev.add(gi));
+        if (prev !== undefined) grads.reclaim(prev, inputGrads);
       }
+      grads.reclaim(g, inputGrads);
     }
-  });
+  }));
+}
+
+const NONE: readonly (Tensor | null)[] = [];
+
+/**
+ * The gradients waiting in a pass for their vertex, and how many live in
+ * each storage, so that a gradient's memory goes back to the recycler
+ * (tensor/recycle.ts) once its last reader is done: PyTorch frees it when its last reference drops; here the engine
+ * is that last reference for the gradients it makes. A storage is reclaimed
+ * only when it was made during this pass (so no forward tensor, saved
+ * tensor or user tensor lives in it: the graph was recorded before the pass,
+ * and nothing records during it), no pending gradient and no gradient just
+ * returned lives in it (AddBackward passes one gradient to two inputs;
+ * view backwards return views), and it was not given to a `.grad` (pinned).
+ */
+class PendingGrads {
+  private readonly waiting = new Map<Vertex, Tensor>();
+  private readonly count = new Map<Storage, number>();
+  /** Storages already recycled (one gradient can be reached twice: as a node's input and as the sum it was part of). */
+  private readonly recycled = new Set<Storage>();
+
+  constructor(
+    private readonly firstSerial: number,
+    private readonly pinned: ReadonlySet<Storage>,
+  ) {}
+
+  /** Removes and returns the gradient waiting for `v`. */
+  take(v: Vertex): Tensor | undefined {
+    const g = this.waiting.get(v);
+    if (g === undefined) return undefined;
+    this.waiting.delete(v);
+    const n = this.count.get(g.storage)! - 1;
+    if (n === 0) this.count.delete(g.storage);
+    else this.count.set(g.storage, n);
+    return g;
+  }
+
+  put(v: Vertex, g: Tensor): void {
+    this.waiting.set(v, g);
+    this.count.set(g.storage, (this.count.get(g.storage) ?? 0) + 1);
+  }
+
+  /** Recycles `g`'s memory if nothing can read it again; `returned`: the gradients the node that read `g` returned. */
+  reclaim(g: Tensor, returned: readonly (Tensor | null)[]): void {
+    const s = g.storage;
+    if (s.serial < this.firstSerial || this.pinned.has(s) || this.count.has(s) || this.recycled.has(s)) return;
+    for (const r of returned) if (r !== null && r.storage === s) return;
+    this.recycled.add(s);
+    recycle(s.data);
+  }
 }
 
 interface StealState {

@@ -22,6 +22,7 @@ import type {
 import { jsBackend } from './js/index.js';
 import { BackendError } from '../errors.js';
 import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
+import { arrayOver, bytesPerElement } from './arrays.js';
 
 /** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
 import type { KernelPath } from './info.js';
@@ -185,7 +186,6 @@ class MetaPacker {
   }
 }
 
-const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 /** Below this many bytes a zeroed typed array is as cheap as uninitialized memory. */
 const UNINIT_MIN_BYTES = 4096;
 
@@ -195,19 +195,9 @@ const UNINIT_MIN_BYTES = 4096;
  * writes are the only pass over it. Each array owns its whole ArrayBuffer.
  */
 function allocUninit<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
-  const bytes = size * BYTES[dtype];
+  const bytes = size * bytesPerElement(dtype);
   if (bytes < UNINIT_MIN_BYTES) return jsBackend.allocUninit!(dtype, size);
-  const buf = Buffer.allocUnsafeSlow(bytes).buffer;
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buf, 0, size) as DTypeArrays[D];
-    case 'float64':
-      return new Float64Array(buf, 0, size) as DTypeArrays[D];
-    case 'int32':
-      return new Int32Array(buf, 0, size) as DTypeArrays[D];
-    default:
-      return new Uint8Array(buf, 0, size) as DTypeArrays[D];
-  }
+  return arrayOver(dtype, Buffer.allocUnsafeSlow(bytes).buffer as ArrayBuffer, size);
 }
 
 /** Wraps the raw addon as a Backend; cases the addon does not implement go to the js backend. */

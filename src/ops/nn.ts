@@ -11,6 +11,7 @@ import { noGrad } from '../autograd/grad-mode.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc, allocUninit, rand } from '../tensor/creation.js';
 import { allocate } from '../tensor/dtype.js';
+import { recycle, reuse } from '../tensor/recycle.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { flatData, prodOf, requireFloat } from './core.js';
@@ -140,10 +141,19 @@ function convolution(
   return batched ? y : y.squeeze(0);
 }
 
-/** A scratch array whose every element the caller writes before reading it (recycled, not zero-filled, where the backend can). */
+/**
+ * A scratch array whose every element the caller writes before reading it
+ * (not zero-filled); the caller hands it back with {@link done} when the op
+ * no longer reads it, for the next op to reuse.
+ */
 function scratch(dtype: 'float32' | 'float64', size: number): Float32Array | Float64Array {
   const b = backend();
-  return b.allocUninit === undefined ? allocate(dtype, size) : b.allocUninit(dtype, size);
+  return reuse(dtype, size) ?? (b.allocUninit === undefined ? allocate(dtype, size) : b.allocUninit(dtype, size));
+}
+
+/** Gives scratch arrays back (see {@link scratch}). */
+function done(...arrays: (Float32Array | Float64Array | null)[]): void {
+  for (const a of arrays) if (a !== null) recycle(a);
 }
 
 function mv(data: Float32Array | Float64Array, offset: number, batchStride: number, rowStride: number, colStride: number): MatrixView {
@@ -220,6 +230,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
       }
     }
   }
+  done(buf);
   return record(
     out,
     'ConvolutionBackward0',
@@ -277,9 +288,11 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
           const ones = allocate(dtype, n).fill(1);
           backend().matmul(gwt, mv(ones, 0, 0, 0, 1), mv(partials, 0, 0, k * o, 1), 1, 1, k * o, n);
         }
+        done(partials, colBuf);
         gw = allocUninit(w.shape, dtype);
         backend().copy({ data: gw.storage.data, offset: 0, strides: [og * k, 1, k] }, { data: gwt, offset: 0, strides: [k * og, og, 1] }, [groups, k, og]);
       }
+      done(dBuf);
       const gb = bias !== null && bias.requiresGrad ? biasGrad(gd, n, o, l, dtype) : null;
       return [gx, gw, gb];
     },
@@ -300,6 +313,7 @@ function biasGrad(gd: Float32Array | Float64Array, n: number, o: number, l: numb
   backend().matmul(rows, mv(gd, 0, 0, l, 1), mv(ones, 0, 0, 1, 0), 1, n * o, 1, l);
   const gb = allocUninit([o], dtype);
   backend().matmul(gb.storage.data, mv(ones, 0, 0, 0, 1), mv(rows, 0, 0, o, 1), 1, 1, o, n);
+  done(rows);
   return gb;
 }
 

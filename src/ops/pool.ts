@@ -6,7 +6,7 @@ import { backend } from '../backend/index.js';
 import type { Pool2dGeometry } from '../backend/backend.js';
 import { record } from '../autograd/node.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
-import { alloc } from '../tensor/creation.js';
+import { alloc, allocUninit } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { flatData, requireFloat } from './core.js';
 import { checkInt, checkOptions, pair } from './nn-util.js';
@@ -101,8 +101,9 @@ export function maxPool2d(
 ): Tensor | { values: Tensor; indices: Tensor } {
   checkOptions('maxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
   const { geom, outShape } = poolSetup('maxPool2d', input, kernelSize, options);
-  const values = alloc(outShape, input.dtype);
-  const indices = alloc(outShape, 'int32');
+  // Every output element is written (each window has an in-bounds tap).
+  const values = allocUninit(outShape, input.dtype);
+  const indices = allocUninit(outShape, 'int32');
   const idx = indices.storage.data as Int32Array;
   backend().maxPool2d(values.storage.data, idx, flatData(input), geom);
   record(values, 'MaxPool2DWithIndicesBackward0', [input], (g) => {

@@ -2,6 +2,7 @@ import { backend } from '../backend/index.js';
 import { ArgumentTypeError, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { allocate, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import { defaultGenerator, type Generator } from './random.js';
+import { reuseResult } from './recycle.js';
 import { contiguousStrides, shapeSize, Storage, Tensor } from './tensor.js';
 
 /** Options of the creation functions. */
@@ -292,19 +293,22 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
 
 /** A zeroed contiguous tensor of `shape` (internal, for ops that rely on the zeros; see {@link allocUninit}). */
 export function alloc(shape: readonly number[], dtype: DType): Tensor {
-  return new Tensor(new Storage(allocate(dtype, shapeSize(shape))), [...shape], contiguousStrides(shape), 0, dtype);
+  const n = shapeSize(shape);
+  const data = reuseResult(dtype, n)?.fill(0) ?? allocate(dtype, n);
+  return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
 }
 
 /**
  * A contiguous tensor of `shape` whose contents are unspecified (internal):
- * for op results that a kernel overwrites entirely. The backend provides the
- * memory (the native backend recycles buffers and skips the zero-fill); use
+ * for op results that a kernel overwrites entirely. The memory is a dead
+ * array of the same length (tensor/recycle.ts) or comes from the backend
+ * (the native backend's skips the zero-fill); use
  * {@link alloc} wherever the code relies on zeros (scatters, padding,
  * accumulating kernels).
  */
 export function allocUninit(shape: readonly number[], dtype: DType): Tensor {
   const n = shapeSize(shape);
   const b = backend();
-  const data = b.allocUninit === undefined ? allocate(dtype, n) : b.allocUninit(dtype, n);
+  const data = reuseResult(dtype, n) ?? (b.allocUninit === undefined ? allocate(dtype, n) : b.allocUninit(dtype, n));
   return new Tensor(new Storage(data), [...shape], contiguousStrides(shape), 0, dtype);
 }

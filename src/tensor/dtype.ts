@@ -1,3 +1,5 @@
+import { zeroedArray } from '../backend/arrays.js';
+
 /** The element types a tensor can hold. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
 
@@ -24,16 +26,7 @@ export function isFloating(dtype: DType): dtype is 'float32' | 'float64' {
 
 /** A zeroed typed array of `size` elements for `dtype`. */
 export function allocate<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size) as DTypeArrays[D];
-    case 'float64':
-      return new Float64Array(size) as DTypeArrays[D];
-    case 'int32':
-      return new Int32Array(size) as DTypeArrays[D];
-    default:
-      return new Uint8Array(size) as DTypeArrays[D];
-  }
+  return zeroedArray(dtype, size);
 }
 
 /** The dtype a typed array stores, or undefined for an array kind kindling does not use. */

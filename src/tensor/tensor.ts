@@ -2,6 +2,8 @@ import { DTypeError, IndexError, InternalError, ShapeError, ValueError } from '.
 import type { DType, TypedArray } from './dtype.js';
 import type { TensorMethods } from './methods.js';
 
+let nextSerial = 0;
+
 /**
  * The memory behind one or more tensors. Views share a storage, and so share
  * its version counter: every in-place op bumps it, and autograd compares the
@@ -9,7 +11,14 @@ import type { TensorMethods } from './methods.js';
  */
 export class Storage {
   version = 0;
+  /** Storages are numbered in the order they were made (the autograd engine recycles only those made during its pass). */
+  readonly serial = nextSerial++;
   constructor(public readonly data: TypedArray) {}
+}
+
+/** The serial number the next Storage will get. */
+export function nextStorageSerial(): number {
+  return nextSerial;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Backend } from '../backend.js';
 import type { DType, DTypeArrays } from '../../tensor/dtype.js';
+import { zeroedArray } from '../arrays.js';
 import { binary, copy, fill, reluBackward, unary, where } from './elementwise.js';
 import { col2im, im2col } from './conv.js';
 import { matmul } from './matmul.js';
@@ -48,14 +49,5 @@ export const jsBackend: Backend = {
 
 /** The js backend's result arrays: plain typed arrays (zeroed, as JavaScript allocates them). */
 function allocUninit<D extends DType>(dtype: D, size: number): DTypeArrays[D] {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size) as DTypeArrays[D];
-    case 'float64':
-      return new Float64Array(size) as DTypeArrays[D];
-    case 'int32':
-      return new Int32Array(size) as DTypeArrays[D];
-    default:
-      return new Uint8Array(size) as DTypeArrays[D];
-  }
+  return zeroedArray(dtype, size);
 }
