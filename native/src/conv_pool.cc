@@ -1,6 +1,7 @@
 // im2col / col2im, max and average pooling over contiguous NCHW planes, mirroring
 // src/backend/js/conv.ts and pool.ts. Every input index is clamped to its
 // plane before it is read, whatever geometry arrives.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -21,15 +22,50 @@ inline void valid_cols(int64_t iw0, int64_t stride, int64_t width, int64_t out_w
   *hi = clamp64(ceil_div_signed(width - iw0, stride), *lo, out_w);
 }
 
+// One tap's [out_h, out_w] block of im2col when stride is 1 and the output
+// is as wide as the input ("same" padding): output rows then read consecutive
+// input rows, so the whole block is one shifted copy of the plane (o[j] =
+// xp[j + shift]) with the padding entries zeroed afterwards, instead of one
+// short copy per row (28 floats for MNIST-sized maps, where the per-row calls
+// cost more than the copying).
+template <typename T>
+void im2col_same_tap(T* o, const T* xp, const ConvGeom& g, int64_t ih_off, int64_t iw_off) {
+  const int64_t w = g.width, n = g.out_h * g.out_w;
+  const int64_t r0 = clamp64(-ih_off, 0, g.out_h), r1 = clamp64(g.height - ih_off, r0, g.out_h);
+  int64_t lo, hi;
+  valid_cols(iw_off, 1, w, g.out_w, &lo, &hi);
+  const int64_t shift = ih_off * w + iw_off;
+  // Entries whose source falls outside the plane are padding (the first row's
+  // left or the last row's right): the copy stops short of them.
+  const int64_t j0 = clamp64(std::max(r0 * w, -shift), 0, n);
+  const int64_t j1 = clamp64(std::min(r1 * w, g.height * w - shift), j0, n);
+  std::memset(o, 0, sizeof(T) * j0);
+  if (j1 > j0) std::memcpy(o + j0, xp + j0 + shift, sizeof(T) * (j1 - j0));
+  std::memset(o + j1, 0, sizeof(T) * (n - j1));
+  if (lo > 0 || hi < g.out_w)
+    for (int64_t r = r0; r < r1; ++r) {
+      T* row = o + r * w;
+      for (int64_t c = 0; c < lo; ++c) row[c] = 0;
+      for (int64_t c = hi; c < g.out_w; ++c) row[c] = 0;
+    }
+}
+
 template <typename T>
 void im2col_typed(T* out, const T* x, const ConvGeom& g) {
   const int64_t planes = g.batch * g.channels;
   const int64_t taps = g.kernel_h * g.kernel_w;
   const int64_t per_plane = taps * g.out_h * g.out_w;
+  const bool same = g.stride_h == 1 && g.stride_w == 1 && g.out_w == g.width;
   parallel_for(planes, 1 + (int64_t(1) << 14) / (per_plane + 1), [&](int64_t s, int64_t e) {
     for (int64_t pl = s; pl < e; ++pl) {
       const T* xp = x + pl * g.height * g.width;
       T* o = out + pl * per_plane;
+      if (same) {
+        for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+          for (int64_t kj = 0; kj < g.kernel_w; ++kj, o += g.out_h * g.out_w)
+            im2col_same_tap(o, xp, g, ki * g.dilation_h - g.pad_h, kj * g.dilation_w - g.pad_w);
+        continue;
+      }
       for (int64_t ki = 0; ki < g.kernel_h; ++ki)
         for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
           const int64_t iw0 = kj * g.dilation_w - g.pad_w;

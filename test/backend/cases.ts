@@ -476,6 +476,15 @@ function convCases(): Partial<Record<Entry, Case[]>> {
     const [batch, channels, height, width] = [rng.int(1, 3), rng.int(1, 3), rng.int(1, 9), rng.int(1, 9)];
     return { batch, channels, height, width, ...randomWindow(rng, height, width, true) };
   };
+  // Stride 1 and an output as wide as the input (the native im2col copies whole tap blocks there), any padH.
+  const sameGeo = (rng: Rng) => {
+    const [batch, channels, height, width] = [rng.int(1, 3), rng.int(1, 4), rng.int(1, 9), rng.int(1, 9)];
+    const [kernelW, dilationW] = [rng.pick([1, 3, 5]), rng.int(1, 3)];
+    const [kernelH, dilationH, padH] = [rng.int(1, 5), rng.int(1, 3), rng.int(0, 5)];
+    const outH = Math.max(0, height + 2 * padH - dilationH * (kernelH - 1));
+    const padW = (dilationW * (kernelW - 1)) / 2;
+    return { batch, channels, height, width, kernelH, kernelW, strideH: 1, strideW: 1, padH, padW, dilationH, dilationW, outH, outW: width };
+  };
   const pgeo = (rng: Rng, dilate: boolean) => {
     const [planes, height, width] = [rng.int(1, 4), rng.int(1, 9), rng.int(1, 9)];
     return { planes, height, width, ...randomWindow(rng, height, width, dilate) };
@@ -483,12 +492,14 @@ function convCases(): Partial<Record<Entry, Case[]>> {
   const kinds = (base: number, run: (b: Backend, rng: Rng, kind: FloatKind) => TypedArray[], count = 8): Case[] =>
     KINDS.flatMap((kind, k) => seeds(count, base + k * 50).map((seed) => ({ name: `${kind} seed ${seed}`, run: (b: Backend) => run(b, new Rng(seed), kind) })));
   return {
-    im2col: kinds(9000, (b, rng, kind) => {
-      const g = geo(rng);
-      const out = zerosOf(kind, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW);
-      b.im2col(out, floats(rng, kind, g.batch * g.channels * g.height * g.width), g);
-      return [out];
-    }),
+    im2col: [false, true].flatMap((same) =>
+      kinds(same ? 9050 : 9000, (b, rng, kind) => {
+        const g = same ? sameGeo(rng) : geo(rng);
+        // NaN first: every element must be written.
+        const out = zerosOf(kind, g.batch * g.channels * g.kernelH * g.kernelW * g.outH * g.outW).fill(NaN);
+        b.im2col(out, floats(rng, kind, g.batch * g.channels * g.height * g.width), g);
+        return [out];
+      }, same ? 16 : 8)),
     col2im: kinds(9100, (b, rng, kind) => {
       const g = geo(rng);
       const out = zerosOf(kind, g.batch * g.channels * g.height * g.width);
