@@ -296,8 +296,9 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// meta: [batch, m, n, k, accumulate, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol
+// meta: [batch, m, n, k, flags, aOffset, aBatch, aRow, aCol, bOffset, bBatch, bRow, bCol
 //        (, biasOffset, biasBatch, biasRow, biasCol when a fifth argument, the bias array, is given)]
+// flags: 1 accumulate, 2 sum the products into one [m, n] result (no bias then).
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Args A(info, "matmul");
   A.expect_count(4);
@@ -317,7 +318,9 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   const int64_t m = A.integer(meta[1], "m", 0, kMaxIndex);
   const int64_t n = A.integer(meta[2], "n", 0, kMaxIndex);
   const int64_t k = A.integer(meta[3], "k", 0, kMaxIndex);
-  const bool accumulate = A.integer(meta[4], "accumulate", 0, 1) != 0;
+  const int64_t flags = A.integer(meta[4], "flags", 0, 3);
+  const bool accumulate = (flags & 1) != 0, sum = (flags & 2) != 0;
+  if (sum && has_bias) A.fail_range("a bias cannot be added to a sum over the batch");
   int64_t av[4], bv[4];
   for (int i = 0; i < 4; ++i) {
     av[i] = A.integer(meta[5 + i], i == 0 ? "a.offset" : "a stride", i == 0 ? 0 : -kMaxIndex, kMaxIndex);
@@ -325,7 +328,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   }
   const double outn = static_cast<double>(batch) * static_cast<double>(m) * static_cast<double>(n);
   if (outn > kMaxIndex) A.fail_range("batch * m * n = " + Args::fmt(outn) + " is more than any buffer holds");
-  A.check_length(out, "out", batch * m * n);
+  A.check_length(out, "out", sum ? m * n : batch * m * n);
   const int64_t ashape[3] = {batch, m, k}, bshape[3] = {batch, k, n};
   A.check_view(a, "a", av[0], 3, ashape, av + 1);
   A.check_view(b, "b", bv[0], 3, bshape, bv + 1);
@@ -335,6 +338,19 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
       cv[i] = A.integer(meta[13 + i], i == 0 ? "bias.offset" : "bias stride", i == 0 ? 0 : -kMaxIndex, kMaxIndex);
     const int64_t cshape[3] = {batch, m, n};
     A.check_view(bias, "bias", cv[0], 3, cshape, cv + 1);
+  }
+  if (sum) {
+    if (out.type == DType::F32)
+      gemm_sum_batch<float>(static_cast<float*>(out.data),
+                            MatArg<float>{static_cast<const float*>(a.data) + av[0], av[1], av[2], av[3]},
+                            MatArg<float>{static_cast<const float*>(b.data) + bv[0], bv[1], bv[2], bv[3]}, batch, m, n,
+                            k, accumulate);
+    else
+      gemm_sum_batch<double>(static_cast<double*>(out.data),
+                             MatArg<double>{static_cast<const double*>(a.data) + av[0], av[1], av[2], av[3]},
+                             MatArg<double>{static_cast<const double*>(b.data) + bv[0], bv[1], bv[2], bv[3]}, batch,
+                             m, n, k, accumulate);
+    return info.Env().Undefined();
   }
   if (batch == 0 || m == 0 || n == 0) return info.Env().Undefined();
   if (out.type == DType::F32) {

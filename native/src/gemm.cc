@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <vector>
 
 #include "buffer.h"
 #include "pool.h"
@@ -273,7 +274,60 @@ void batch_job_fn(void* ctx, int ith, int nth) {
              J.n, J.k, J.accumulate, batch_bias(J.bias, bt), 1);
 }
 
+constexpr int64_t kSumGroups = 4;
+
+template <typename T>
+struct SumJob {
+  T* out;
+  T* partials;  // groups - 1 arrays of m * n
+  MatArg<T> a, b;
+  int64_t batch, m, n, k;
+  bool accumulate;
+  int groups;
+};
+
+template <typename T>
+void sum_job_fn(void* ctx, int g, int) {
+  const SumJob<T>& J = *static_cast<SumJob<T>*>(ctx);
+  const int64_t b0 = J.batch * g / J.groups, b1 = J.batch * (g + 1) / J.groups;
+  T* dst = g == 0 ? J.out : J.partials + (g - 1) * J.m * J.n;
+  for (int64_t bt = b0; bt < b1; ++bt)
+    gemm_one(dst, J.a.data + bt * J.a.bs, J.a.rs, J.a.cs, J.b.data + bt * J.b.bs, J.b.rs, J.b.cs, J.m, J.n, J.k,
+             bt > b0 || (g == 0 && J.accumulate), MatArg<T>{nullptr, 0, 0, 0}, 1);
+}
+
 }  // namespace
+
+template <typename T>
+void gemm_sum_batch(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate) {
+  if (m == 0 || n == 0) return;
+  if (batch == 0) {
+    if (!accumulate) std::memset(out, 0, sizeof(T) * m * n);
+    return;
+  }
+  // NOTE: a product big enough for the pool to split by itself is summed one
+  // after another (no partials to allocate); the groups are for the many
+  // small products of a convolution's weight gradient ([144, 196] @ [196, 32]
+  // per sample), which one by one left the second thread idle.
+  const int groups = m * n * k >= (int64_t(1) << 20) ? 1 : static_cast<int>(min64(batch, kSumGroups));
+  if (groups == 1) {
+    for (int64_t bt = 0; bt < batch; ++bt)
+      gemm_one(out, a.data + bt * a.bs, a.rs, a.cs, b.data + bt * b.bs, b.rs, b.cs, m, n, k, accumulate || bt > 0,
+               MatArg<T>{nullptr, 0, 0, 0}, pool_threads());
+    return;
+  }
+  std::vector<T> partials(static_cast<size_t>((groups - 1) * m * n));
+  SumJob<T> J{out, partials.data(), a, b, batch, m, n, k, accumulate, groups};
+  pool_run_tasks(sum_job_fn<T>, &J, groups);
+  const int64_t mn = m * n;
+  for (int g = 1; g < groups; ++g) {
+    const T* p = partials.data() + (g - 1) * mn;
+    for (int64_t i = 0; i < mn; ++i) out[i] += p[i];
+  }
+}
+
+template void gemm_sum_batch<float>(float*, MatArg<float>, MatArg<float>, int64_t, int64_t, int64_t, int64_t, bool);
+template void gemm_sum_batch<double>(double*, MatArg<double>, MatArg<double>, int64_t, int64_t, int64_t, int64_t, bool);
 
 void set_gemm_path(KernelPath path) {
 #if defined(__x86_64__) || defined(_M_X64)

@@ -53,4 +53,12 @@ template <typename T>
 void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate,
           MatArg<T> bias);
 
+// out[m, n] (+)= the sum over b of A[b] B[b] (a convolution's weight gradient,
+// summed over samples). Small products run in up to kSumGroups groups of
+// consecutive b, one thread each, every group summed in order into its own
+// partial; the partials are then added in group order. The grouping depends
+// only on the sizes, so results do not depend on the thread count.
+template <typename T>
+void gemm_sum_batch(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate);
+
 }  // namespace kd

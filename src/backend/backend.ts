@@ -91,6 +91,13 @@ export interface Backend {
     out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate?: boolean,
     bias?: MatrixView | null,
   ): void;
+  /**
+   * `out = Σ_b a[b] @ b[b]` over `batch` products of `[m, k] @ [k, n]`, out
+   * contiguous `[m, n]` (with `accumulate`, added to it): a convolution's
+   * weight gradient, summed over samples. The summation order is the
+   * backend's (float32 tolerance between backends).
+   */
+  matmulSum(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate?: boolean): void;
 
   // --- index kernels (ops/indexing.ts) ---------------------------------------
   // The op layer checks every index value against the indexed size first; a

@@ -161,13 +161,17 @@ class MetaPacker {
     return m;
   }
 
-  matmul(a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean, bias: MatrixView | null): Float64Array {
+  /** `sum`: the products summed into one `[m, n]` result (the addon's flag 2). */
+  matmul(
+    a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean, bias: MatrixView | null,
+    sum = false,
+  ): Float64Array {
     const x = this.buf;
     x[0] = batch;
     x[1] = m;
     x[2] = n;
     x[3] = k;
-    x[4] = accumulate ? 1 : 0;
+    x[4] = (accumulate ? 1 : 0) | (sum ? 2 : 0);
     x[5] = a.offset;
     x[6] = a.batchStride;
     x[7] = a.rowStride;
@@ -264,6 +268,12 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       const packed = meta.matmul(a, b, batch, m, n, k, accumulate, bias);
       if (bias === null) addon.matmul(out, a.data, b.data, packed);
       else addon.matmul(out, a.data, b.data, packed, bias.data);
+    },
+
+    matmulSum(out, a, b, batch, m, n, k, accumulate = false) {
+      const ok = isFloat(out) && sameKind(out, a.data) && sameKind(out, b.data);
+      if (!ok) return js.matmulSum(out, a, b, batch, m, n, k, accumulate);
+      addon.matmul(out, a.data, b.data, meta.matmul(a, b, batch, m, n, k, accumulate, null, true));
     },
 
     softmax(out, x, outer, size, inner, log) {

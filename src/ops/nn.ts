@@ -161,16 +161,6 @@ function mv(data: Float32Array | Float64Array, offset: number, batchStride: numb
 }
 
 /**
- * Largest `[N, k, O]` of per-sample weight-gradient products summed after one
- * batched GEMM. Small per-sample products (conv 1→16 3×3: k·O = 144) run on
- * one thread each, so batching them is what lets the pool split the samples
- * (2 threads: 0.64 → 0.35 ms at N = 64, L = 784); larger ones get threads
- * inside each GEMM, and there fresh partials' page faults cost more than the
- * batching saves (k·O = 4608: 2.0 → 2.2–2.7 ms on 1 thread).
- */
-const PARTIALS_MAX = 1 << 16;
-
-/**
  * Elements of im2col columns built at once (1 MB of float32). The batch is
  * processed in chunks of samples whose columns fit: one scratch buffer, reused
  * while it is in cache, instead of columns for the whole batch (7 MB for conv
@@ -246,24 +236,18 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
       // (k ≥ og in the usual conv), which fills the register tiles better
       // than `[og, k]`; a tiny transposing copy then gives `[O, C/groups·kH·kW]`.
       const gwt = wantW ? allocate(dtype, groups * k * og) : null;
-      // Small per-sample products: all N of them from batched GEMMs, summed at the end.
-      const partials = wantW && groups === 1 && n > 1 && n * k * o <= PARTIALS_MAX ? scratch(dtype, n * k * o) : null;
       const colBuf = wantW ? scratch(dtype, chunk * colsPer) : null;
       const dBuf = gxd !== null ? scratch(dtype, chunk * colsPer) : null;
       for (let s0 = 0; s0 < n; s0 += chunk) {
         const sn = Math.min(chunk, n - s0);
         if (gwt !== null && colBuf !== null) {
           const cols = columns(colBuf, xNow, s0, sn);
-          if (partials !== null) {
-            backend().matmul(partials.subarray(s0 * k * o, (s0 + sn) * k * o), mv(cols, 0, k * l, l, 1), mv(gd, s0 * o * l, o * l, 1, l), sn, k, o, l);
-          } else {
-            for (let g = 0; g < groups; g++) {
-              const dst = gwt.subarray(g * k * og, (g + 1) * k * og);
-              for (let b = 0; b < sn; b++) {
-                // NOTE: samples are added one after another in float, in batch order.
-                backend().matmul(dst, mv(cols, (b * groups + g) * k * l, 0, l, 1), mv(gd, ((s0 + b) * o + g * og) * l, 0, 1, l), 1, k, og, l, s0 + b > 0);
-              }
-            }
+          // NOTE: one call sums the chunk's per-sample products (small ones:
+          // [144, 196] @ [196, 32] for conv 16→32 3×3 on 14×14), which the
+          // native backend splits into groups of samples across threads.
+          for (let g = 0; g < groups; g++) {
+            const dst = gwt.subarray(g * k * og, (g + 1) * k * og);
+            backend().matmulSum(dst, mv(cols, g * k * l, groups * k * l, l, 1), mv(gd, (s0 * o + g * og) * l, o * l, 1, l), sn, k, og, l, s0 > 0);
           }
         }
         if (gxd !== null && dBuf !== null) {
@@ -283,12 +267,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
       }
       let gw: Tensor | null = null;
       if (gwt !== null) {
-        if (partials !== null) {
-          // NOTE: the sum over samples runs in batch order, as the accumulating loop does.
-          const ones = allocate(dtype, n).fill(1);
-          backend().matmul(gwt, mv(ones, 0, 0, 0, 1), mv(partials, 0, 0, k * o, 1), 1, 1, k * o, n);
-        }
-        done(partials, colBuf);
+        done(colBuf);
         gw = allocUninit(w.shape, dtype);
         backend().copy({ data: gw.storage.data, offset: 0, strides: [og * k, 1, k] }, { data: gwt, offset: 0, strides: [k * og, og, 1] }, [groups, k, og]);
       }

@@ -250,6 +250,29 @@ const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
   ),
 );
 
+/**
+ * Sums over the batch: many small products (the native backend's grouped
+ * path, up to 64 like a convolution's samples), products big enough to run
+ * one after another, an empty batch, transposes and accumulation.
+ */
+const matmulSumCases: Case[] = KINDS.flatMap((kind, j) =>
+  [[0, 3, 4, 5], [1, 7, 5, 3], [3, 17, 33, 9], [7, 12, 32, 50], [64, 9, 16, 49], [64, 144, 32, 19], [3, 128, 128, 70]].flatMap(
+    ([batch, m, n, k], i) =>
+      [0, 1, 2, 3].map((t) => ({
+        name: `${kind} sum of ${batch} [${m}, ${k}] @ [${k}, ${n}] transpose ${t}`,
+        atol32: 2e-5 + 2e-6 * k! * Math.max(1, batch!),
+        run(b: Backend) {
+          const rng = new Rng(5500 + i * 10 + t + j * 1000);
+          const A = matView(rng, kind, batch!, m!, k!, (t & 1) !== 0, false);
+          const B = matView(rng, kind, batch!, k!, n!, (t & 2) !== 0, i === 3 && t === 1);
+          const out = floats(rng, kind, m! * n!);
+          b.matmulSum(out, A, B, batch!, m!, n!, k!, (i + t) % 2 === 1);
+          return [out];
+        },
+      })),
+  ),
+);
+
 /** Cases per Backend entry; the parity test checks that every entry has some. */
 export const allCases: Partial<Record<Entry, Case[]>> = {
   // The contents are unspecified: the case checks kind and length, then that the
@@ -281,6 +304,7 @@ export const allCases: Partial<Record<Entry, Case[]>> = {
   reluBackward: reluBackwardCases,
   reduce: reduceCases,
   matmul: matmulCases,
+  matmulSum: matmulSumCases,
 };
 
 // ---- index kernels ----

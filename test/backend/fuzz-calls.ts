@@ -174,12 +174,14 @@ export const entryBuilders: Record<string, (rng: Rng) => Call> = {
     const [batch, m, n, k] = [rng.int(1, 3), rng.int(0, 20), rng.int(0, 20), rng.int(0, 20)];
     const ta = rng.next() < 0.5;
     const tb = rng.next() < 0.5;
-    const out = b.array(kind, batch * m * n);
+    // flags: 1 accumulate, 2 sum over the batch into one [m, n] result (no bias then).
+    const flags = rng.int(0, 3);
+    const out = b.array(kind, (flags & 2) !== 0 ? m * n : batch * m * n);
     const a = b.array(kind, batch * m * k);
     const bb = b.array(kind, batch * k * n);
-    const withBias = rng.next() < 0.5;
+    const withBias = (flags & 2) === 0 && rng.next() < 0.5;
     const meta = Float64Array.from([
-      batch, m, n, k, rng.int(0, 1),
+      batch, m, n, k, flags,
       0, m * k, ta ? 1 : k, ta ? m : 1,
       0, k * n, tb ? 1 : n, tb ? k : 1,
       ...(withBias ? [0, 0, 0, 1] : []),

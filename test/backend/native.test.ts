@@ -135,6 +135,21 @@ describe('binding-layer checks', () => {
       call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 0, 0, 0, 2, 1, 0, 0, 2, 1), f32(2)),
       error: RangeError, match: /matmul: meta has 13 values, 17 are needed/,
     },
+    {
+      name: 'matmul flags past 3',
+      call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 4, 0, 0, 2, 1, 0, 0, 2, 1)),
+      error: RangeError, match: /matmul: flags must be an integer in \[0, 3\], got 4/,
+    },
+    {
+      name: 'a bias with a sum over the batch',
+      call: () => addon.matmul(f32(4), f32(8), f32(8), Float64Array.of(2, 2, 2, 2, 2, 0, 4, 2, 1, 0, 4, 2, 1, 0, 0, 0, 1), f32(2)),
+      error: RangeError, match: /matmul: a bias cannot be added to a sum over the batch/,
+    },
+    {
+      name: 'a sum over the batch into an array shorter than [m, n]',
+      call: () => addon.matmul(f32(3), f32(8), f32(8), Float64Array.of(2, 2, 2, 2, 2, 0, 4, 2, 1, 0, 4, 2, 1)),
+      error: RangeError, match: /matmul: out/,
+    },
   ];
   for (const row of rows) {
     it(row.name, () => {

@@ -3,7 +3,7 @@ import type { DType, DTypeArrays } from '../../tensor/dtype.js';
 import { zeroedArray } from '../arrays.js';
 import { binary, copy, fill, reluBackward, unary, where } from './elementwise.js';
 import { col2im, im2col } from './conv.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulSum } from './matmul.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
 import { reduce } from './reduce.js';
@@ -23,6 +23,7 @@ export const jsBackend: Backend = {
   reluBackward,
   reduce,
   matmul,
+  matmulSum,
   gather,
   scatterAdd,
   indexSelect,

@@ -47,6 +47,16 @@ export function matmul(
   }
 }
 
+/** `out (+)= Σ_b a[b] @ b[b]`, out `[m, n]`: the products added in batch order. */
+export function matmulSum(out: TypedArray, a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate = false): void {
+  if (batch === 0 && !accumulate) out.fill(0, 0, m * n);
+  for (let bt = 0; bt < batch; bt++) {
+    const ab = { ...a, offset: a.offset + bt * a.batchStride };
+    const bb = { ...b, offset: b.offset + bt * b.batchStride };
+    matmul(out, ab, bb, 1, m, n, k, accumulate || bt > 0);
+  }
+}
+
 /** Writes (or with `accumulate` adds) the `[m, n]` bias view at `base` into `out` at `o`. */
 function addBias(out: TypedArray, o: number, bias: MatrixView, base: number, m: number, n: number, accumulate: boolean): void {
   const d = bias.data;
