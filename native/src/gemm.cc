@@ -265,6 +265,8 @@ MatArg<T> batch_bias(const MatArg<T>& bias, int64_t bt) {
   return bias.data == nullptr ? bias : MatArg<T>{bias.data + bt * bias.bs, bias.bs, bias.rs, bias.cs};
 }
 
+// Task `ith` of `nth` runs its share of the products; there are more tasks
+// than threads, claimed as threads get to them (see pool.cc).
 template <typename T>
 void batch_job_fn(void* ctx, int ith, int nth) {
   auto& J = *static_cast<BatchJob<T>*>(ctx);
@@ -274,7 +276,7 @@ void batch_job_fn(void* ctx, int ith, int nth) {
              J.n, J.k, J.accumulate, batch_bias(J.bias, bt), 1);
 }
 
-constexpr int64_t kSumGroups = 4;
+constexpr int64_t kSumGroups = 8;
 
 template <typename T>
 struct SumJob {
@@ -350,7 +352,10 @@ void gemm(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n,
   const int64_t per = m * n * k;
   if (batch > 1 && per < (int64_t(1) << 20) && per * batch >= (int64_t(1) << 18) && pool_threads() > 1) {
     BatchJob<T> J{out, a, b, bias, batch, m, n, k, accumulate};
-    pool_run(batch_job_fn<T>, &J, static_cast<int>(min64(batch, pool_threads())));
+    // NOTE: up to four tasks per thread, not one fixed share each: nine
+    // products on two threads were split 5 + 4, and the caller then waited
+    // for a worker slowed by V8's collector threads on the other core.
+    pool_run_tasks(batch_job_fn<T>, &J, static_cast<int>(min64(batch, 4 * pool_threads())));
     return;
   }
   for (int64_t bt = 0; bt < batch; ++bt)
