@@ -188,10 +188,17 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   // NOTE: at least two chunks when n ≥ 2, so that every batched call (the
   // small test fixtures included) runs the chunk loop's hand-offs; at n = 64
   // that costs one more GEMM call for a small conv and nothing for a large one.
-  const chunk = Math.max(1, Math.min(Math.ceil(n / 2), Math.floor(COLS_CHUNK / Math.max(1, colsPer))));
+  // A 1×1 kernel with stride 1 and no padding reads each input element once,
+  // where it lies: the columns are the input itself (no im2col, no buffer),
+  // and the input gradient's columns are the input gradient (no col2im).
+  const pointwise = kk === 1 && win.strideH === 1 && win.strideW === 1 && outH === h && outW === wd;
+  const chunk = pointwise
+    ? Math.max(1, Math.ceil(n / 2))
+    : Math.max(1, Math.min(Math.ceil(n / 2), Math.floor(COLS_CHUNK / Math.max(1, colsPer))));
   const geomOf = (batch: number): Conv2dGeometry => ({ ...win, batch, channels: c, height: h, width: wd, outH, outW });
   /** Columns of samples [s0, s0 + sn) of `xd`, in (the front of) `buf`. */
   const columns = (buf: Float32Array | Float64Array, xd: Float32Array | Float64Array, s0: number, sn: number): Float32Array | Float64Array => {
+    if (pointwise) return xd.subarray(s0 * xPer, (s0 + sn) * xPer);
     const cols = buf.subarray(0, sn * colsPer);
     backend().im2col(cols, xd.subarray(s0 * xPer, (s0 + sn) * xPer), geomOf(sn));
     return cols;
@@ -205,7 +212,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   const od = out.storage.data as Float32Array | Float64Array;
   const biasAt = (g: number): MatrixView | null =>
     bias === null ? null : mv(bias.storage.data as Float32Array | Float64Array, bias.offset + g * og * bias.strides[0]!, 0, bias.strides[0]!, 0);
-  const buf = scratch(dtype, chunk * colsPer);
+  const buf = scratch(dtype, pointwise ? 0 : chunk * colsPer);
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const sn = Math.min(chunk, n - s0);
     const cols = columns(buf, xData, s0, sn);
@@ -229,15 +236,16 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
       const gd = flatData(grad) as Float32Array | Float64Array;
       const wNow = flatData(w) as Float32Array | Float64Array;
       const xNow = flatData(x) as Float32Array | Float64Array;
-      const gx = x.requiresGrad ? alloc(x.shape, dtype) : null;
+      // Pointwise: the GEMM writes every element of the input gradient; else col2im adds into zeros.
+      const gx = x.requiresGrad ? (pointwise ? allocUninit(x.shape, dtype) : alloc(x.shape, dtype)) : null;
       const gxd = gx === null ? null : (gx.storage.data as Float32Array | Float64Array);
       const wantW = w.requiresGrad;
       // dW[g]ᵀ `[k, og]` per group: the columns are the GEMM's long side
       // (k ≥ og in the usual conv), which fills the register tiles better
       // than `[og, k]`; a tiny transposing copy then gives `[O, C/groups·kH·kW]`.
       const gwt = wantW ? allocate(dtype, groups * k * og) : null;
-      const colBuf = wantW ? scratch(dtype, chunk * colsPer) : null;
-      const dBuf = gxd !== null ? scratch(dtype, chunk * colsPer) : null;
+      const colBuf = wantW ? scratch(dtype, pointwise ? 0 : chunk * colsPer) : null;
+      const dBuf = gxd !== null ? scratch(dtype, pointwise ? 0 : chunk * colsPer) : null;
       for (let s0 = 0; s0 < n; s0 += chunk) {
         const sn = Math.min(chunk, n - s0);
         if (gwt !== null && colBuf !== null) {
@@ -251,7 +259,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
           }
         }
         if (gxd !== null && dBuf !== null) {
-          const dcols = dBuf.subarray(0, sn * colsPer);
+          const dcols = pointwise ? gxd.subarray(s0 * xPer, (s0 + sn) * xPer) : dBuf.subarray(0, sn * colsPer);
           if (groups === 1) {
             backend().matmul(dcols, mv(wNow, 0, 0, 1, k), mv(gd, s0 * o * l, o * l, l, 1), sn, k, l, o);
           } else {
@@ -262,7 +270,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
               }
             }
           }
-          backend().col2im(gxd.subarray(s0 * xPer, (s0 + sn) * xPer), dcols, geomOf(sn));
+          if (!pointwise) backend().col2im(gxd.subarray(s0 * xPer, (s0 + sn) * xPer), dcols, geomOf(sn));
         }
       }
       let gw: Tensor | null = null;

@@ -42,6 +42,17 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     inputs: () => [leaf64([1, 3, 3, 2], 20), leaf64([2, 2, 2, 2], 21)],
   },
   {
+    // 1×1, stride 1, no padding: the columns are the input itself (ops/nn.ts, pointwise).
+    name: 'conv2d 1x1 groups 2 with bias',
+    fn: (x, w, b) => kd.conv2d(x, w, b, { groups: 2 }),
+    inputs: () => [leaf64([3, 4, 2, 3], 25), leaf64([6, 2, 1, 1], 26), leaf64([6], 27)],
+  },
+  {
+    name: 'conv1d kernel 1 non-contiguous input',
+    fn: (x, w) => kd.conv1d(x.permute(0, 2, 1), w),
+    inputs: () => [leaf64([2, 5, 3], 28), leaf64([2, 3, 1], 29)],
+  },
+  {
     name: 'conv1d groups stride',
     fn: (x, w, b) => kd.conv1d(x, w, b, { groups: 2, stride: 2, padding: 1 }),
     inputs: () => [leaf64([2, 2, 5], 22), leaf64([4, 1, 3], 23), leaf64([4], 24)],
