@@ -210,21 +210,23 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   // pass over the fresh output: 1.4 ms of a 19 ms CNN step).
   const out = allocUninit([n, o, outH, outW], dtype);
   const od = out.storage.data as Float32Array | Float64Array;
-  const biasAt = (g: number): MatrixView | null =>
-    bias === null ? null : mv(bias.storage.data as Float32Array | Float64Array, bias.offset + g * og * bias.strides[0]!, 0, bias.strides[0]!, 0);
+  // The bias as a [groups, og, L] view: one value per output channel, broadcast along L.
+  const groupBias = bias === null ? null : mv(bias.storage.data as Float32Array | Float64Array, bias.offset, og * bias.strides[0]!, bias.strides[0]!, 0);
   const buf = scratch(dtype, pointwise ? 0 : chunk * colsPer);
   for (let s0 = 0; s0 < n; s0 += chunk) {
     const sn = Math.min(chunk, n - s0);
     const cols = columns(buf, xData, s0, sn);
     if (groups === 1) {
-      backend().matmul(od.subarray(s0 * o * l, (s0 + sn) * o * l), mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), sn, o, l, k, false, biasAt(0));
+      const sampleBias = groupBias === null ? null : { ...groupBias, batchStride: 0 };
+      backend().matmul(od.subarray(s0 * o * l, (s0 + sn) * o * l), mv(wData, 0, 0, k, 1), mv(cols, 0, k * l, l, 1), sn, o, l, k, false, sampleBias);
       continue;
     }
+    // Grouped: one call per sample, batched over the groups (out[b] is a
+    // contiguous [groups, og, L]); a depthwise conv has one tiny product per
+    // channel, and a call per (sample, group) cost more than the products.
     for (let b = 0; b < sn; b++) {
-      for (let g = 0; g < groups; g++) {
-        const dst = od.subarray(((s0 + b) * o + g * og) * l, ((s0 + b) * o + (g + 1) * og) * l);
-        backend().matmul(dst, mv(wData, g * og * k, 0, k, 1), mv(cols, (b * groups + g) * k * l, 0, l, 1), 1, og, l, k, false, biasAt(g));
-      }
+      const dst = od.subarray((s0 + b) * o * l, (s0 + b + 1) * o * l);
+      backend().matmul(dst, mv(wData, 0, og * k, k, 1), mv(cols, b * groups * k * l, k * l, l, 1), groups, og, l, k, false, groupBias);
     }
   }
   done(buf);
@@ -250,12 +252,20 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
         const sn = Math.min(chunk, n - s0);
         if (gwt !== null && colBuf !== null) {
           const cols = columns(colBuf, xNow, s0, sn);
-          // NOTE: one call sums the chunk's per-sample products (small ones:
-          // [144, 196] @ [196, 32] for conv 16→32 3×3 on 14×14), which the
-          // native backend splits into groups of samples across threads.
-          for (let g = 0; g < groups; g++) {
-            const dst = gwt.subarray(g * k * og, (g + 1) * k * og);
-            backend().matmulSum(dst, mv(cols, g * k * l, groups * k * l, l, 1), mv(gd, (s0 * o + g * og) * l, o * l, 1, l), sn, k, og, l, s0 > 0);
+          if (groups > sn) {
+            // Many groups, few samples (a depthwise conv's chunk is often one
+            // sample): per sample, one call batched over the groups.
+            for (let b = 0; b < sn; b++) {
+              backend().matmul(gwt, mv(cols, b * groups * k * l, k * l, l, 1), mv(gd, (s0 + b) * o * l, og * l, 1, l), groups, k, og, l, s0 + b > 0);
+            }
+          } else {
+            // NOTE: one call sums the chunk's per-sample products (small ones:
+            // [144, 196] @ [196, 32] for conv 16→32 3×3 on 14×14), which the
+            // native backend splits into groups of samples across threads.
+            for (let g = 0; g < groups; g++) {
+              const dst = gwt.subarray(g * k * og, (g + 1) * k * og);
+              backend().matmulSum(dst, mv(cols, g * k * l, groups * k * l, l, 1), mv(gd, (s0 * o + g * og) * l, o * l, 1, l), sn, k, og, l, s0 > 0);
+            }
           }
         }
         if (gxd !== null && dBuf !== null) {
@@ -264,10 +274,8 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
             backend().matmul(dcols, mv(wNow, 0, 0, 1, k), mv(gd, s0 * o * l, o * l, l, 1), sn, k, l, o);
           } else {
             for (let b = 0; b < sn; b++) {
-              for (let g = 0; g < groups; g++) {
-                const dst = dcols.subarray((b * groups + g) * k * l, (b * groups + g + 1) * k * l);
-                backend().matmul(dst, mv(wNow, g * og * k, 0, 1, k), mv(gd, ((s0 + b) * o + g * og) * l, 0, l, 1), 1, k, l, og);
-              }
+              const dst = dcols.subarray(b * groups * k * l, (b + 1) * groups * k * l);
+              backend().matmul(dst, mv(wNow, 0, og * k, 1, k), mv(gd, (s0 + b) * o * l, og * l, l, 1), groups, k, l, og);
             }
           }
           if (!pointwise) backend().col2im(gxd.subarray(s0 * xPer, (s0 + sn) * xPer), dcols, geomOf(sn));
