@@ -484,6 +484,75 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// Depthwise convolution entries: (out, x, w, bias or null, geometry,
+// multiplier), (gx, grad, w, geometry, multiplier) and (gw, grad, x,
+// geometry, multiplier). Geometry as im2col's, `channels` the input's C; the
+// output has C * multiplier channels.
+struct DepthwiseShape {
+  ConvGeom g;
+  int64_t mult, in_len, out_len, w_len;
+};
+
+DepthwiseShape depthwise_shape(const Args& A, size_t geom_at, size_t mult_at) {
+  DepthwiseShape d{read_conv(A, geom_at), A.integer_arg(mult_at, "multiplier", 1, 2147483647.0), 0, 0, 0};
+  const int64_t oc = product(A, {d.g.channels, d.mult}, "channels * multiplier");
+  d.in_len = product(A, {d.g.batch, d.g.channels, d.g.height, d.g.width}, "batch * channels * height * width");
+  d.out_len = product(A, {d.g.batch, oc, d.g.out_h, d.g.out_w}, "batch * channels * multiplier * outH * outW");
+  d.w_len = product(A, {oc, d.g.kernel_h, d.g.kernel_w}, "channels * multiplier * kernelH * kernelW");
+  return d;
+}
+
+Napi::Value DepthwiseConv2d(const Napi::CallbackInfo& info) {
+  Args A(info, "depthwiseConv2d");
+  A.expect_count(6);
+  ArrayArg out = A.array(0, "out"), x = A.array(1, "x"), w = A.array(2, "w");
+  A.check_float(x, "x");
+  A.check_type(out, "out", x.type);
+  A.check_type(w, "w", x.type);
+  const bool has_bias = !info[3].IsUndefined() && !info[3].IsNull();
+  ArrayArg bias{nullptr, 0, DType::F32};
+  if (has_bias) {
+    bias = A.array(3, "bias");
+    A.check_type(bias, "bias", x.type);
+  }
+  const DepthwiseShape d = depthwise_shape(A, 4, 5);
+  A.check_length(x, "x", d.in_len);
+  A.check_length(out, "out", d.out_len);
+  A.check_length(w, "w", d.w_len);
+  if (has_bias) A.check_length(bias, "bias", d.g.channels * d.mult);
+  depthwise_conv_kernel(x.type, out.data, x.data, w.data, has_bias ? bias.data : nullptr, d.g, d.mult);
+  return info.Env().Undefined();
+}
+
+using DepthwiseBackward = void (*)(DType, void*, const void*, const void*, const ConvGeom&, int64_t);
+
+// (result, grad, other, geometry, multiplier): the input gradient (result gx,
+// other w) or the weight gradient (result gw, other x).
+Napi::Value depthwise_backward(const Napi::CallbackInfo& info, const char* op, bool input, DepthwiseBackward kernel) {
+  Args A(info, op);
+  A.expect_count(5);
+  const char* result_name = input ? "gx" : "gw";
+  const char* other_name = input ? "w" : "x";
+  ArrayArg result = A.array(0, result_name), grad = A.array(1, "grad"), other = A.array(2, other_name);
+  A.check_float(grad, "grad");
+  A.check_type(result, result_name, grad.type);
+  A.check_type(other, other_name, grad.type);
+  const DepthwiseShape d = depthwise_shape(A, 3, 4);
+  A.check_length(result, result_name, input ? d.in_len : d.w_len);
+  A.check_length(grad, "grad", d.out_len);
+  A.check_length(other, other_name, input ? d.w_len : d.in_len);
+  kernel(grad.type, result.data, grad.data, other.data, d.g, d.mult);
+  return info.Env().Undefined();
+}
+
+Napi::Value DepthwiseConv2dBackwardInput(const Napi::CallbackInfo& info) {
+  return depthwise_backward(info, "depthwiseConv2dBackwardInput", true, depthwise_backward_input_kernel);
+}
+
+Napi::Value DepthwiseConv2dBackwardWeight(const Napi::CallbackInfo& info) {
+  return depthwise_backward(info, "depthwiseConv2dBackwardWeight", false, depthwise_backward_weight_kernel);
+}
+
 Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   Args A(info, "maxPool2d");
   A.expect_count(4);
@@ -1048,6 +1117,11 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));
   exports.Set("softmaxBackward", Napi::Function::New(env, SoftmaxBackward, "softmaxBackward"));
   exports.Set("im2col", Napi::Function::New(env, Im2col, "im2col"));
+  exports.Set("depthwiseConv2d", Napi::Function::New(env, DepthwiseConv2d, "depthwiseConv2d"));
+  exports.Set("depthwiseConv2dBackwardInput",
+              Napi::Function::New(env, DepthwiseConv2dBackwardInput, "depthwiseConv2dBackwardInput"));
+  exports.Set("depthwiseConv2dBackwardWeight",
+              Napi::Function::New(env, DepthwiseConv2dBackwardWeight, "depthwiseConv2dBackwardWeight"));
   exports.Set("col2im", Napi::Function::New(env, Col2im, "col2im"));
   exports.Set("maxPool2d", Napi::Function::New(env, MaxPool2d, "maxPool2d"));
   exports.Set("maxPool2dBackward", Napi::Function::New(env, MaxPool2dBackward, "maxPool2dBackward"));

@@ -405,6 +405,118 @@ void adaptive_avg_pool_backward_typed(T* out, const T* grad, int64_t planes, int
   });
 }
 
+// Calls row(tap, ih, iw0, oh, lo, hi) for every kernel tap (ki * kernel_w +
+// kj) and output row oh whose input row ih lies inside the plane: output
+// columns [lo, hi) of that row read input columns iw0 + ow * stride_w, all
+// inside the plane too. The loop nest of the depthwise kernels.
+template <typename F>
+void for_each_tap_row(const ConvGeom& g, F&& row) {
+  for (int64_t ki = 0; ki < g.kernel_h; ++ki)
+    for (int64_t kj = 0; kj < g.kernel_w; ++kj) {
+      const int64_t iw0 = kj * g.dilation_w - g.pad_w;
+      int64_t lo, hi;
+      valid_cols(iw0, g.stride_w, g.width, g.out_w, &lo, &hi);
+      for (int64_t oh = 0; oh < g.out_h; ++oh) {
+        const int64_t ih = oh * g.stride_h - g.pad_h + ki * g.dilation_h;
+        if (ih >= 0 && ih < g.height) row(ki * g.kernel_w + kj, ih, iw0, oh, lo, hi);
+      }
+    }
+}
+
+// Depthwise convolution (each input plane with its own kernels): output
+// plane (n, o) of [N, C*mult, outH, outW] reads input plane (n, o / mult).
+// With stride 1 the inner loops are contiguous and vectorize.
+template <typename T>
+void depthwise_typed(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g, int64_t mult) {
+  const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+  const int64_t kk = g.kernel_h * g.kernel_w;
+  parallel_for(g.batch * oc, 1 + (int64_t(1) << 12) / (out_plane * kk + 1), [&](int64_t s, int64_t e) {
+    for (int64_t p = s; p < e; ++p) {
+      const int64_t o = p % oc, n = p / oc;
+      const T* xp = x + (n * g.channels + o / mult) * in_plane;
+      const T* wp = w + o * kk;
+      T* op = out + p * out_plane;
+      const T b0 = bias != nullptr ? bias[o] : T(0);
+      for (int64_t i = 0; i < out_plane; ++i) op[i] = b0;
+      for_each_tap_row(g, [&](int64_t tap, int64_t ih, int64_t iw0, int64_t oh, int64_t lo, int64_t hi) {
+        const T wv = wp[tap];
+        const T* xr = xp + ih * g.width + iw0;
+        T* orow = op + oh * g.out_w;
+        if (g.stride_w == 1)
+          for (int64_t ow = lo; ow < hi; ++ow) orow[ow] += wv * xr[ow];
+        else
+          for (int64_t ow = lo; ow < hi; ++ow) orow[ow] += wv * xr[ow * g.stride_w];
+      });
+    }
+  });
+}
+
+// Input gradient: threads split input planes, so each gx plane has one writer
+// (the mult output planes that read it are added one after another).
+template <typename T>
+void depthwise_backward_input_typed(T* gx, const T* grad, const T* w, const ConvGeom& g, int64_t mult) {
+  const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+  const int64_t kk = g.kernel_h * g.kernel_w;
+  parallel_for(g.batch * g.channels, 1 + (int64_t(1) << 12) / (mult * out_plane * kk + 1), [&](int64_t s, int64_t e) {
+    for (int64_t q = s; q < e; ++q) {
+      const int64_t c = q % g.channels, n = q / g.channels;
+      T* gp = gx + q * in_plane;
+      for (int64_t j = 0; j < mult; ++j) {
+        const int64_t o = c * mult + j;
+        const T* gr = grad + (n * oc + o) * out_plane;
+        const T* wp = w + o * kk;
+        for_each_tap_row(g, [&](int64_t tap, int64_t ih, int64_t iw0, int64_t oh, int64_t lo, int64_t hi) {
+          const T wv = wp[tap];
+          T* xr = gp + ih * g.width + iw0;
+          const T* grow = gr + oh * g.out_w;
+          if (g.stride_w == 1)
+            for (int64_t ow = lo; ow < hi; ++ow) xr[ow] += wv * grow[ow];
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) xr[ow * g.stride_w] += wv * grow[ow];
+        });
+      }
+    }
+  });
+}
+
+// Weight gradient: threads split output channels; each tap's sum over the
+// batch and the output positions is kept in double, each row's part summed
+// in T first (vectorized).
+template <typename T>
+void depthwise_backward_weight_typed(T* gw, const T* grad, const T* x, const ConvGeom& g, int64_t mult) {
+  const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
+  const int64_t kk = g.kernel_h * g.kernel_w;
+  parallel_for(oc, 1 + (int64_t(1) << 12) / (g.batch * out_plane * kk + 1), [&](int64_t s, int64_t e) {
+    std::vector<double> acc(static_cast<size_t>(kk));
+    for (int64_t o = s; o < e; ++o) {
+      std::fill(acc.begin(), acc.end(), 0.0);
+      for (int64_t n = 0; n < g.batch; ++n) {
+        const T* xp = x + (n * g.channels + o / mult) * in_plane;
+        const T* gr = grad + (n * oc + o) * out_plane;
+        for_each_tap_row(g, [&](int64_t tap, int64_t ih, int64_t iw0, int64_t oh, int64_t lo, int64_t hi) {
+          const T* xr = xp + ih * g.width + iw0;
+          const T* grow = gr + oh * g.out_w;
+          T row = 0;
+          if (g.stride_w == 1) {
+            // NOTE: eight independent partial sums, so the compiler can
+            // vectorize a reduction it may not reorder.
+            T part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            int64_t ow = lo;
+            for (; ow + 8 <= hi; ow += 8)
+              for (int q = 0; q < 8; ++q) part[q] += grow[ow + q] * xr[ow + q];
+            for (; ow < hi; ++ow) row += grow[ow] * xr[ow];
+            row += ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]));
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) row += grow[ow] * xr[ow * g.stride_w];
+          }
+          acc[static_cast<size_t>(tap)] += static_cast<double>(row);
+        });
+      }
+      for (int64_t t = 0; t < kk; ++t) gw[o * kk + t] = static_cast<T>(acc[static_cast<size_t>(t)]);
+    }
+  });
+}
+
 }  // namespace
 
 void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g) {
@@ -415,6 +527,38 @@ void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g) {
 void col2im_kernel(DType t, void* out, const void* cols, const ConvGeom& g) {
   if (t == DType::F32) col2im_typed(static_cast<float*>(out), static_cast<const float*>(cols), g);
   else col2im_typed(static_cast<double*>(out), static_cast<const double*>(cols), g);
+}
+
+// Calls f with a value of the element type of float dtype `t`.
+template <typename F>
+void with_float_type(DType t, F&& f) {
+  if (t == DType::F32) f(float{});
+  else f(double{});
+}
+
+void depthwise_conv_kernel(DType t, void* out, const void* x, const void* w, const void* bias, const ConvGeom& g,
+                           int64_t mult) {
+  with_float_type(t, [&](auto zero) {
+    using T = decltype(zero);
+    depthwise_typed(static_cast<T*>(out), static_cast<const T*>(x), static_cast<const T*>(w),
+                    static_cast<const T*>(bias), g, mult);
+  });
+}
+
+void depthwise_backward_input_kernel(DType t, void* gx, const void* grad, const void* w, const ConvGeom& g,
+                                     int64_t mult) {
+  with_float_type(t, [&](auto zero) {
+    using T = decltype(zero);
+    depthwise_backward_input_typed(static_cast<T*>(gx), static_cast<const T*>(grad), static_cast<const T*>(w), g, mult);
+  });
+}
+
+void depthwise_backward_weight_kernel(DType t, void* gw, const void* grad, const void* x, const ConvGeom& g,
+                                      int64_t mult) {
+  with_float_type(t, [&](auto zero) {
+    using T = decltype(zero);
+    depthwise_backward_weight_typed(static_cast<T*>(gw), static_cast<const T*>(grad), static_cast<const T*>(x), g, mult);
+  });
 }
 
 void max_pool_kernel(DType t, void* out, int32_t* indices, const void* x, const PoolGeom& g) {

@@ -57,6 +57,15 @@ struct PoolGeom {
 
 void im2col_kernel(DType t, void* out, const void* x, const ConvGeom& g);
 void col2im_kernel(DType t, void* out, const void* cols, const ConvGeom& g);
+// Depthwise convolution, channel multiplier `mult`: out [N, C*mult, outH, outW]
+// from x [N, C, H, W], w [C*mult, kH, kW], bias [C*mult] or null; its input
+// gradient (added into gx) and weight gradient (written into gw).
+void depthwise_conv_kernel(DType t, void* out, const void* x, const void* w, const void* bias, const ConvGeom& g,
+                           int64_t mult);
+void depthwise_backward_input_kernel(DType t, void* gx, const void* grad, const void* w, const ConvGeom& g,
+                                     int64_t mult);
+void depthwise_backward_weight_kernel(DType t, void* gw, const void* grad, const void* x, const ConvGeom& g,
+                                      int64_t mult);
 void max_pool_kernel(DType t, void* out, int32_t* indices, const void* x, const PoolGeom& g);
 void max_pool_backward_kernel(DType t, void* out, const void* grad, const int32_t* indices, int64_t planes,
                               int64_t in_plane, int64_t out_plane);

@@ -141,6 +141,18 @@ export interface Backend {
   im2col(out: TypedArray, x: TypedArray, g: Conv2dGeometry): void;
   /** The adjoint of im2col: accumulates columns back into `[batch, channels, height, width]`. */
   col2im(out: TypedArray, cols: TypedArray, g: Conv2dGeometry): void;
+  /**
+   * Depthwise convolution with channel multiplier `mult`: output plane
+   * `(n, o)` of `out` `[batch, channels·mult, outH, outW]` is input plane
+   * `(n, ⌊o / mult⌋)` of `x` `[batch, channels, height, width]`
+   * cross-correlated with kernel `w[o]` (`w` `[channels·mult, kernelH, kernelW]`),
+   * plus `bias[o]` when given. All contiguous.
+   */
+  depthwiseConv2d(out: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, mult: number): void;
+  /** The input gradient of {@link depthwiseConv2d}, added into `gx` `[batch, channels, height, width]`. */
+  depthwiseConv2dBackwardInput(gx: TypedArray, grad: TypedArray, w: TypedArray, g: Conv2dGeometry, mult: number): void;
+  /** The weight gradient of {@link depthwiseConv2d}, summed over the batch, written into `gw` `[channels·mult, kernelH, kernelW]`. */
+  depthwiseConv2dBackwardWeight(gw: TypedArray, grad: TypedArray, x: TypedArray, g: Conv2dGeometry, mult: number): void;
   /** Max pooling of `[planes, height, width]`; `indices` gets the flat in-plane position `ih·width + iw` of each max. */
   maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, g: Pool2dGeometry): void;
   /** Accumulates `grad` `[planes, outPlane]` at `indices` into `out` `[planes, inPlane]`. */

@@ -63,6 +63,9 @@ export interface NativeAddon extends Pick<
   softmaxBackward(out: TypedArray, grad: TypedArray, y: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
   im2col(out: TypedArray, x: TypedArray, geometry: Float64Array): void;
   col2im(out: TypedArray, cols: TypedArray, geometry: Float64Array): void;
+  depthwiseConv2d(out: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, geometry: Float64Array, mult: number): void;
+  depthwiseConv2dBackwardInput(gx: TypedArray, grad: TypedArray, w: TypedArray, geometry: Float64Array, mult: number): void;
+  depthwiseConv2dBackwardWeight(gw: TypedArray, grad: TypedArray, x: TypedArray, geometry: Float64Array, mult: number): void;
   maxPool2d(out: TypedArray, indices: Int32Array, x: TypedArray, geometry: Float64Array): void;
   maxPool2dBackward(out: TypedArray, grad: TypedArray, indices: Int32Array, planes: number, inPlane: number, outPlane: number): void;
   gather(out: TypedArray, x: TypedArray, index: Int32Array, meta: Float64Array, dim: number): void;
@@ -329,6 +332,23 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
     im2col(out, x, g) {
       if (!isFloat(x) || !sameKind(out, x)) return js.im2col(out, x, g);
       addon.im2col(out, x, convGeometry(g));
+    },
+
+    depthwiseConv2d(out, x, w, bias, g, mult) {
+      if (!isFloat(x) || !sameKind(out, x) || !sameKind(w, x) || (bias !== null && !sameKind(bias, x))) {
+        return js.depthwiseConv2d(out, x, w, bias, g, mult);
+      }
+      addon.depthwiseConv2d(out, x, w, bias, convGeometry(g), mult);
+    },
+
+    depthwiseConv2dBackwardInput(gx, grad, w, g, mult) {
+      if (!isFloat(grad) || !sameKind(gx, grad) || !sameKind(w, grad)) return js.depthwiseConv2dBackwardInput(gx, grad, w, g, mult);
+      addon.depthwiseConv2dBackwardInput(gx, grad, w, convGeometry(g), mult);
+    },
+
+    depthwiseConv2dBackwardWeight(gw, grad, x, g, mult) {
+      if (!isFloat(grad) || !sameKind(gw, grad) || !sameKind(x, grad)) return js.depthwiseConv2dBackwardWeight(gw, grad, x, g, mult);
+      addon.depthwiseConv2dBackwardWeight(gw, grad, x, convGeometry(g), mult);
     },
 
     col2im(out, cols, g) {

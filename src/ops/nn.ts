@@ -179,6 +179,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const o = w.shape[0]!;
   const og = o / groups;
+  if (groups > 1 && groups === c && og <= DEPTHWISE_MAX_MULT) return depthwiseConv2dCore(x, w, bias, win, outH, outW, og);
   const kk = win.kernelH * win.kernelW;
   const k = (c / groups) * kk; // GEMM inner size per group
   const l = outH * outW;
@@ -289,6 +290,47 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
       }
       done(dBuf);
       const gb = bias !== null && bias.requiresGrad ? biasGrad(gd, n, o, l, dtype) : null;
+      return [gx, gw, gb];
+    },
+    [x, w],
+  );
+}
+
+/**
+ * Largest channel multiplier (output channels per input channel) for which a
+ * depthwise convolution runs as direct loops over the planes. Direct loops
+ * read each input element once per tap and output channel; im2col + GEMM
+ * builds the columns once and shares them among a group's output channels,
+ * which wins as the multiplier grows.
+ */
+const DEPTHWISE_MAX_MULT = 2;
+
+/**
+ * A depthwise convolution (`groups` = input channels, `mult` output channels
+ * each) with the backend's direct kernels, one recorded op like
+ * {@link conv2dCore}: im2col would copy every input element kH·kW times for
+ * a product of one output channel per group. Depthwise 3×3 on
+ * `[64, 32, 28, 28]`, forward+backward, two threads: 22.6 ms through im2col
+ * and GEMMs.
+ */
+function depthwiseConv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, outH: number, outW: number, mult: number): Tensor {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const o = c * mult;
+  const dtype = x.dtype as 'float32' | 'float64';
+  const geom: Conv2dGeometry = { ...win, batch: n, channels: c, height: h, width: wd, outH, outW };
+  const out = allocUninit([n, o, outH, outW], dtype);
+  backend().depthwiseConv2d(out.storage.data, flatData(x), flatData(w), bias === null ? null : flatData(bias), geom, mult);
+  return record(
+    out,
+    'ConvolutionBackward0',
+    [x, w, bias],
+    (grad) => {
+      const gd = flatData(grad);
+      const gx = x.requiresGrad ? alloc(x.shape, dtype) : null;
+      if (gx !== null) backend().depthwiseConv2dBackwardInput(gx.storage.data, gd, flatData(w), geom, mult);
+      const gw = w.requiresGrad ? allocUninit(w.shape, dtype) : null;
+      if (gw !== null) backend().depthwiseConv2dBackwardWeight(gw.storage.data, gd, flatData(x), geom, mult);
+      const gb = bias !== null && bias.requiresGrad ? biasGrad(gd as Float32Array | Float64Array, n, o, outH * outW, dtype) : null;
       return [gx, gw, gb];
     },
     [x, w],

@@ -524,6 +524,35 @@ function convCases(): Partial<Record<Entry, Case[]>> {
         b.im2col(out, floats(rng, kind, g.batch * g.channels * g.height * g.width), g);
         return [out];
       }, same ? 16 : 8)),
+    // Depthwise: random windows and stride-1 'same' ones (the native kernels' contiguous rows), multipliers 1–3.
+    depthwiseConv2d: [false, true].flatMap((same) =>
+      kinds(same ? 9350 : 9300, (b, rng, kind) => {
+        const g = same ? sameGeo(rng) : geo(rng);
+        const mult = rng.int(1, 3);
+        const oc = g.channels * mult;
+        const out = zerosOf(kind, g.batch * oc * g.outH * g.outW).fill(NaN);
+        const bias = rng.next() < 0.5 ? floats(rng, kind, oc) : null;
+        b.depthwiseConv2d(out, floats(rng, kind, g.batch * g.channels * g.height * g.width), floats(rng, kind, oc * g.kernelH * g.kernelW), bias, g, mult);
+        return [out];
+      })),
+    depthwiseConv2dBackwardInput: [false, true].flatMap((same) =>
+      kinds(same ? 9450 : 9400, (b, rng, kind) => {
+        const g = same ? sameGeo(rng) : geo(rng);
+        const mult = rng.int(1, 3);
+        const oc = g.channels * mult;
+        const gx = floats(rng, kind, g.batch * g.channels * g.height * g.width); // added into
+        b.depthwiseConv2dBackwardInput(gx, floats(rng, kind, g.batch * oc * g.outH * g.outW), floats(rng, kind, oc * g.kernelH * g.kernelW), g, mult);
+        return [gx];
+      })),
+    depthwiseConv2dBackwardWeight: [false, true].flatMap((same) =>
+      kinds(same ? 9550 : 9500, (b, rng, kind) => {
+        const g = same ? sameGeo(rng) : geo(rng);
+        const mult = rng.int(1, 3);
+        const oc = g.channels * mult;
+        const gw = zerosOf(kind, oc * g.kernelH * g.kernelW).fill(NaN);
+        b.depthwiseConv2dBackwardWeight(gw, floats(rng, kind, g.batch * oc * g.outH * g.outW), floats(rng, kind, g.batch * g.channels * g.height * g.width), g, mult);
+        return [gw];
+      })),
     col2im: kinds(9100, (b, rng, kind) => {
       const g = geo(rng);
       const out = zerosOf(kind, g.batch * g.channels * g.height * g.width);

@@ -246,6 +246,31 @@ Object.assign(entryBuilders, {
     const cols = g[0]! * g[1]! * g[4]! * g[5]! * g[12]! * g[13]!;
     return b.call([b.array(kind, g[0]! * g[1]! * g[2]! * g[3]!), b.array(kind, cols), Float64Array.from(g)], 2);
   },
+  depthwiseConv2d(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const g = convGeo(rng);
+    const mult = rng.int(1, 2);
+    const oc = g[1]! * mult;
+    const bias = rng.next() < 0.5 ? b.array(kind, oc) : null;
+    return b.call([b.array(kind, g[0]! * oc * g[12]! * g[13]!), b.array(kind, g[0]! * g[1]! * g[2]! * g[3]!), b.array(kind, oc * g[4]! * g[5]!), bias, Float64Array.from(g), mult], 4);
+  },
+  depthwiseConv2dBackwardInput(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const g = convGeo(rng);
+    const mult = rng.int(1, 2);
+    const oc = g[1]! * mult;
+    return b.call([b.array(kind, g[0]! * g[1]! * g[2]! * g[3]!), b.array(kind, g[0]! * oc * g[12]! * g[13]!), b.array(kind, oc * g[4]! * g[5]!), Float64Array.from(g), mult], 3);
+  },
+  depthwiseConv2dBackwardWeight(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const g = convGeo(rng);
+    const mult = rng.int(1, 2);
+    const oc = g[1]! * mult;
+    return b.call([b.array(kind, oc * g[4]! * g[5]!), b.array(kind, g[0]! * oc * g[12]! * g[13]!), b.array(kind, g[0]! * g[1]! * g[2]! * g[3]!), Float64Array.from(g), mult], 3);
+  },
   maxPool2d(rng: Rng) {
     const b = new Builder(rng);
     const kind = rng.pick(FLOAT);

@@ -136,6 +136,16 @@ describe('binding-layer checks', () => {
       error: RangeError, match: /matmul: meta has 13 values, 17 are needed/,
     },
     {
+      name: 'a depthwise multiplier of 0',
+      call: () => addon.depthwiseConv2d(f32(4), f32(4), f32(1), null, Float64Array.of(1, 1, 2, 2, 1, 1, 1, 1, 0, 0, 1, 1, 2, 2), 0),
+      error: RangeError, match: /depthwiseConv2d: multiplier must be an integer in \[1, 2147483647\], got 0/,
+    },
+    {
+      name: 'depthwise weights shorter than channels * multiplier * kernel',
+      call: () => addon.depthwiseConv2dBackwardWeight(f32(8), f32(32), f32(16), Float64Array.of(1, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 2, 2), 2),
+      error: RangeError, match: /depthwiseConv2dBackwardWeight: gw has 8 elements but 16 are needed/,
+    },
+    {
       name: 'matmul flags past 3',
       call: () => addon.matmul(f32(4), f32(4), f32(4), Float64Array.of(1, 2, 2, 2, 4, 0, 0, 2, 1, 0, 0, 2, 1)),
       error: RangeError, match: /matmul: flags must be an integer in \[0, 3\], got 4/,

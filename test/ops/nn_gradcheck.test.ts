@@ -53,6 +53,17 @@ const rows: { name: string; fn: Fn; inputs: () => kd.Tensor[] }[] = [
     inputs: () => [leaf64([2, 5, 3], 28), leaf64([2, 3, 1], 29)],
   },
   {
+    // groups = input channels with at most 2 outputs each: the direct depthwise kernels (ops/nn.ts).
+    name: 'conv2d depthwise multiplier 2 with bias, padding and dilation',
+    fn: (x, w, b) => kd.conv2d(x, w, b, { groups: 3, padding: [2, 1], dilation: [2, 1], stride: [1, 2] }),
+    inputs: () => [leaf64([2, 3, 5, 6], 34), leaf64([6, 1, 3, 3], 35), leaf64([6], 36)],
+  },
+  {
+    name: 'conv2d depthwise multiplier 1',
+    fn: (x, w) => kd.conv2d(x, w, null, { groups: 2, padding: 1 }),
+    inputs: () => [leaf64([2, 2, 4, 4], 37), leaf64([2, 1, 3, 3], 38)],
+  },
+  {
     name: 'conv1d groups stride',
     fn: (x, w, b) => kd.conv1d(x, w, b, { groups: 2, stride: 2, padding: 1 }),
     inputs: () => [leaf64([2, 2, 5], 22), leaf64([4, 1, 3], 23), leaf64([4], 24)],

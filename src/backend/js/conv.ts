@@ -7,6 +7,69 @@ import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../tensor/dtype.js';
 
 /**
+ * Calls `visit(o, tap, xIndex, outIndex)` for every output
+ * plane `o` of every sample, every kernel tap and every output position whose
+ * input position lies inside the image: the loop nest the three depthwise
+ * kernels share (plane `(n, o)` reads input plane `(n, ⌊o / mult⌋)`).
+ */
+function forEachDepthwiseTap(
+  g: Conv2dGeometry, mult: number, visit: (o: number, tap: number, xIndex: number, outIndex: number) => void,
+): void {
+  const oc = g.channels * mult;
+  const inPlane = g.height * g.width;
+  const outPlane = g.outH * g.outW;
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < oc; o++) {
+      const xb = (n * g.channels + Math.floor(o / mult)) * inPlane;
+      const ob = (n * oc + o) * outPlane;
+      for (let ki = 0; ki < g.kernelH; ki++) {
+        for (let kj = 0; kj < g.kernelW; kj++) {
+          const [iw0, lo, hi] = columnSpan(kj, g);
+          for (let oh = 0; oh < g.outH; oh++) {
+            const ih = oh * g.strideH - g.padH + ki * g.dilationH;
+            if (ih < 0 || ih >= g.height) continue;
+            for (let ow = lo; ow < hi; ow++) visit(o, ki * g.kernelW + kj, xb + ih * g.width + iw0 + ow * g.strideW, ob + oh * g.outW + ow);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Depthwise convolution (Backend.depthwiseConv2d): sums in float64, one rounding per output. */
+export function depthwiseConv2d(out: TypedArray, x: TypedArray, w: TypedArray, bias: TypedArray | null, g: Conv2dGeometry, mult: number): void {
+  const oc = g.channels * mult;
+  const outPlane = g.outH * g.outW;
+  const kk = g.kernelH * g.kernelW;
+  const acc = new Float64Array(g.batch * oc * outPlane);
+  if (bias !== null) for (let i = 0; i < acc.length; i++) acc[i] = bias[Math.floor(i / outPlane) % oc]!;
+  forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
+    acc[oi] += w[o * kk + tap]! * x[xi]!;
+  });
+  out.set(acc);
+}
+
+/** Input gradient of the depthwise convolution, added into `gx`. */
+export function depthwiseConv2dBackwardInput(gx: TypedArray, grad: TypedArray, w: TypedArray, g: Conv2dGeometry, mult: number): void {
+  const kk = g.kernelH * g.kernelW;
+  const acc = Float64Array.from(gx.subarray(0, g.batch * g.channels * g.height * g.width));
+  forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
+    acc[xi] += w[o * kk + tap]! * grad[oi]!;
+  });
+  gx.set(acc);
+}
+
+/** Weight gradient of the depthwise convolution, summed over the batch in float64. */
+export function depthwiseConv2dBackwardWeight(gw: TypedArray, grad: TypedArray, x: TypedArray, g: Conv2dGeometry, mult: number): void {
+  const kk = g.kernelH * g.kernelW;
+  const acc = new Float64Array(g.channels * mult * kk);
+  forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
+    acc[o * kk + tap] += grad[oi]! * x[xi]!;
+  });
+  gw.set(acc);
+}
+
+/**
  * For kernel column `kj`: the input column that output column 0 reads
  * (`iw0`, negative in the left padding) and the output columns `[lo, hi)`
  * whose input column `iw0 + ow·strideW` lies inside the image.

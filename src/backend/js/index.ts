@@ -2,7 +2,7 @@ import type { Backend } from '../backend.js';
 import type { DType, DTypeArrays } from '../../tensor/dtype.js';
 import { zeroedArray } from '../arrays.js';
 import { binary, copy, fill, reluBackward, unary, where } from './elementwise.js';
-import { col2im, im2col } from './conv.js';
+import { col2im, depthwiseConv2d, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight, im2col } from './conv.js';
 import { matmul, matmulSum } from './matmul.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { adaptiveAvgPool2d, adaptiveAvgPool2dBackward, avgPool2d, avgPool2dBackward, maxPool2d, maxPool2dBackward } from './pool.js';
@@ -35,6 +35,9 @@ export const jsBackend: Backend = {
   nllLossBackward,
   im2col,
   col2im,
+  depthwiseConv2d,
+  depthwiseConv2dBackwardInput,
+  depthwiseConv2dBackwardWeight,
   maxPool2d,
   maxPool2dBackward,
   avgPool2d,
