@@ -95,8 +95,9 @@ const NONE: readonly (Tensor | null)[] = [];
 /**
  * The gradients waiting in a pass for their vertex, and how many live in
  * each storage, so that a gradient's memory goes back to the recycler
- * (tensor/recycle.ts) once its last reader is done: PyTorch frees it when its last reference drops; here the engine
- * is that last reference for the gradients it makes. A storage is reclaimed
+ * (tensor/recycle.ts) once its last reader is done: PyTorch frees it when
+ * its last reference drops; here the engine is that last reference for the
+ * gradients it makes. A storage is reclaimed
  * only when it was made during this pass (so no forward tensor, saved
  * tensor or user tensor lives in it: the graph was recorded before the pass,
  * and nothing records during it), no pending gradient and no gradient just

@@ -310,8 +310,8 @@ const DEPTHWISE_MAX_MULT = 2;
  * each) with the backend's direct kernels, one recorded op like
  * {@link conv2dCore}: im2col would copy every input element kH·kW times for
  * a product of one output channel per group. Depthwise 3×3 on
- * `[64, 32, 28, 28]`, forward+backward, two threads: 22.6 ms through im2col
- * and GEMMs.
+ * `[64, 32, 28, 28]`, forward+backward, two threads: 10.7 ms, against 22.6 ms
+ * through im2col and GEMMs.
  */
 function depthwiseConv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, outH: number, outW: number, mult: number): Tensor {
   const [n, c, h, wd] = x.shape as [number, number, number, number];

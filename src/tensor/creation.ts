@@ -300,9 +300,9 @@ export function alloc(shape: readonly number[], dtype: DType): Tensor {
 
 /**
  * A contiguous tensor of `shape` whose contents are unspecified (internal):
- * for op results that a kernel overwrites entirely. The memory is a dead
- * array of the same length (tensor/recycle.ts) or comes from the backend
- * (the native backend's skips the zero-fill); use
+ * for op results that a kernel overwrites entirely. During a backward pass
+ * it may be a recycled array of the same length (tensor/recycle.ts); else
+ * the backend provides it (the native backend skips the zero-fill); use
  * {@link alloc} wherever the code relies on zeros (scatters, padding,
  * accumulating kernels).
  */
