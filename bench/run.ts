@@ -17,6 +17,13 @@ import * as kd from '../src/node.js';
 import { adamwStep, cnnStep, mlpStep, sgemm, type Workload } from './models.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
+// NOTE: `npm run bench` runs this file compiled (build/bench-js/bench/run.js,
+// tsconfig.bench.json) with plain node: under tsx's loader the same CNN step
+// ran a full V8 collection every 3-4 steps instead of every ~20 (8.9 → 11 ms
+// per step on two threads, docs/PERFORMANCE.md). The Python side and the
+// peak-memory script are found from the source folder either way.
+const compiled = import.meta.url.endsWith('.js');
+const benchDir = compiled ? join(here, '..', '..', '..', 'bench') : here;
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const quick = args.includes('--quick');
@@ -80,7 +87,7 @@ class Torch {
       console.error(`bench: PyTorch not found (${PYTHON} -c 'import torch' failed); kindling only`);
       return null;
     }
-    const proc = spawn(PYTHON, [join(here, 'torch_bench.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: torchEnv(threads) });
+    const proc = spawn(PYTHON, [join(benchDir, 'torch_bench.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: torchEnv(threads) });
     const rl = createInterface({ input: proc.stdout });
     const it = rl[Symbol.asyncIterator]();
     const ready = JSON.parse((await it.next()).value as string) as { version: string };
@@ -124,7 +131,8 @@ function emit(o: Record<string, unknown>): void {
 }
 
 function peakKindling(batch: number, steps: number): number {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'peak.ts'), String(batch), String(steps)], {
+  const script = compiled ? [join(here, 'peak.js')] : ['--import', 'tsx', join(here, 'peak.ts')];
+  const r = spawnSync(process.execPath, [...script, String(batch), String(steps)], {
     encoding: 'utf8', env: process.env,
   });
   if (r.status !== 0) throw new Error(`bench/peak.ts failed: ${r.stderr}`);
@@ -167,7 +175,7 @@ async function main(): Promise<void> {
     const mb = peakKindling(1024, steps);
     emit({ bench: 'mlp-peak-memory', impl: 'kindling', param: 1024, mb: +mb.toFixed(1), runs: steps });
     if (torch) {
-      const r = spawnSync(PYTHON, [join(here, 'torch_bench.py'), 'peak', '1024', String(steps), String(threads)], {
+      const r = spawnSync(PYTHON, [join(benchDir, 'torch_bench.py'), 'peak', '1024', String(steps), String(threads)], {
         encoding: 'utf8', env: torchEnv(threads),
       });
       const tmb = (JSON.parse(r.stdout.trim()) as { mb: number }).mb;

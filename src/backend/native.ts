@@ -435,9 +435,18 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
   };
 }
 
-/** Where the addon is: `build/Release/kindling.node` at the package root (two levels above this module, in src/ and dist/ alike). */
+/**
+ * Where the addon is: `build/Release/kindling.node` at the package root, the
+ * nearest directory above this module with a package.json (two levels up
+ * from src/ and dist/; further from a compiled copy such as the benchmark's
+ * in build/bench-js/).
+ */
 function packageRoot(): string {
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (let dir = here; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return join(here, '..', '..');
+  }
 }
 
 /** An integer setting from the environment in [lo, hi], else `fallback` (and what was wrong with it). */
