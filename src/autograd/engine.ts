@@ -103,6 +103,9 @@ const NONE: readonly (Tensor | null)[] = [];
  * and nothing records during it), no pending gradient and no gradient just
  * returned lives in it (AddBackward passes one gradient to two inputs;
  * view backwards return views), and it was not given to a `.grad` (pinned).
+ * NOTE: this relies on backward closures being kindling's own, which never
+ * keep the gradient they read; tensor hooks or user-defined autograd
+ * functions (none exist yet) could, and would have to opt out of this.
  */
 class PendingGrads {
   private readonly waiting = new Map<Vertex, Tensor>();
