@@ -179,7 +179,7 @@ function conv2dCore(x: Tensor, w: Tensor, bias: Tensor | null, win: Window2d, ou
   const [n, c, h, wd] = x.shape as [number, number, number, number];
   const o = w.shape[0]!;
   const og = o / groups;
-  if (groups > 1 && groups === c && og <= DEPTHWISE_MAX_MULT) return depthwiseConv2dCore(x, w, bias, win, outH, outW, og);
+  if (groups > 1 && groups === c && og >= 1 && og <= DEPTHWISE_MAX_MULT) return depthwiseConv2dCore(x, w, bias, win, outH, outW, og);
   const kk = win.kernelH * win.kernelW;
   const k = (c / groups) * kk; // GEMM inner size per group
   const l = outH * outW;

@@ -131,3 +131,29 @@ describe('normalisation', () => {
     expect(kd.bilinear(kd.randn([5, 3]), kd.randn([5, 4]), kd.randn([2, 3, 4])).shape).toEqual([5, 2]);
   });
 });
+
+describe('conv2d kernel choices', () => {
+  // ops/nn.ts picks im2col + GEMM, a pointwise path (1×1) or direct depthwise
+  // kernels by shape; each must give what the general path gives.
+  it('depthwise, pointwise and general paths agree with an explicit per-channel computation', () => {
+    kd.manualSeed(11);
+    const x = kd.randn([2, 3, 6, 5]);
+    const w = kd.randn([3, 1, 3, 3]);
+    const b = kd.randn([3]);
+    const y = kd.conv2d(x, w, b, { groups: 3, padding: 1 });
+    // The same depthwise convolution as three single-channel convolutions (the general path).
+    const parts = [0, 1, 2].map((c) =>
+      kd.conv2d(x.narrow(1, c, 1).contiguous(), w.narrow(0, c, 1).contiguous(), b.narrow(0, c, 1).contiguous(), { padding: 1 }));
+    expectClose(y, Array.from(kd.cat(parts, 1).dataSync()), { atol: 1e-5 });
+    // A 1×1 convolution is a matrix product over channels.
+    const w1 = kd.randn([4, 3, 1, 1]);
+    const y1 = kd.conv2d(x, w1);
+    const viaMatmul = w1.reshape([4, 3]).matmul(x.permute(1, 0, 2, 3).reshape([3, -1])).reshape([4, 2, 6, 5]).permute(1, 0, 2, 3);
+    expectClose(y1, Array.from(viaMatmul.contiguous().dataSync()), { atol: 1e-5 });
+  });
+
+  it('gives an empty result for zero output channels with groups = channels', () => {
+    const y = kd.conv2d(kd.randn([2, 3, 5, 5]), kd.randn([0, 1, 3, 3]), null, { groups: 3 });
+    expect(y.shape).toEqual([2, 0, 3, 3]);
+  });
+});
