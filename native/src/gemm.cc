@@ -303,15 +303,18 @@ void sum_job_fn(void* ctx, int g, int) {
 template <typename T>
 void gemm_sum_batch(T* out, MatArg<T> a, MatArg<T> b, int64_t batch, int64_t m, int64_t n, int64_t k, bool accumulate) {
   if (m == 0 || n == 0) return;
-  if (batch == 0) {
+  if (batch == 0 || k == 0) {
     if (!accumulate) std::memset(out, 0, sizeof(T) * m * n);
     return;
   }
   // NOTE: a product big enough for the pool to split by itself is summed one
-  // after another (no partials to allocate); the groups are for the many
-  // small products of a convolution's weight gradient ([144, 196] @ [196, 32]
-  // per sample), which one by one left the second thread idle.
-  const int groups = m * n * k >= (int64_t(1) << 20) ? 1 : static_cast<int>(min64(batch, kSumGroups));
+  // after another, and so is a large output (no partials to allocate); the
+  // groups are for the many small products of a convolution's weight
+  // gradient ([144, 196] @ [196, 32] per sample), which one by one left the
+  // second thread idle. (The size test is in double: broadcast operands can
+  // make m * n * k larger than any array.)
+  const bool small = m * n <= (int64_t(1) << 16) && static_cast<double>(m * n) * static_cast<double>(k) < 1048576.0;
+  const int groups = small ? static_cast<int>(min64(batch, kSumGroups)) : 1;
   if (groups == 1) {
     for (int64_t bt = 0; bt < batch; ++bt)
       gemm_one(out, a.data + bt * a.bs, a.rs, a.cs, b.data + bt * b.bs, b.rs, b.cs, m, n, k, accumulate || bt > 0,

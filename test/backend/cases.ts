@@ -256,7 +256,7 @@ const matmulCases: Case[] = KINDS.flatMap((kind, j) =>
  * one after another, an empty batch, transposes and accumulation.
  */
 const matmulSumCases: Case[] = KINDS.flatMap((kind, j) =>
-  [[0, 3, 4, 5], [1, 7, 5, 3], [3, 17, 33, 9], [7, 12, 32, 50], [64, 9, 16, 49], [64, 144, 32, 19], [3, 128, 128, 70]].flatMap(
+  [[0, 3, 4, 5], [2, 3, 4, 0], [1, 7, 5, 3], [3, 17, 33, 9], [7, 12, 32, 50], [64, 9, 16, 49], [64, 144, 32, 19], [3, 128, 128, 70]].flatMap(
     ([batch, m, n, k], i) =>
       [0, 1, 2, 3].map((t) => ({
         name: `${kind} sum of ${batch} [${m}, ${k}] @ [${k}, ${n}] transpose ${t}`,
