@@ -423,6 +423,11 @@ void for_each_tap_row(const ConvGeom& g, F&& row) {
     }
 }
 
+// Planes per parallel part, given the multiply-adds per plane as a product of
+// factors (in double: the product can pass int64 for geometries the binding
+// accepts with an empty batch).
+inline int64_t depthwise_grain(double a, double b, double c) { return 1 + static_cast<int64_t>(4096.0 / (a * b * c + 1.0)); }
+
 // Depthwise convolution (each input plane with its own kernels): output
 // plane (n, o) of [N, C*mult, outH, outW] reads input plane (n, o / mult).
 // With stride 1 the inner loops are contiguous and vectorize.
@@ -430,7 +435,7 @@ template <typename T>
 void depthwise_typed(T* out, const T* x, const T* w, const T* bias, const ConvGeom& g, int64_t mult) {
   const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
   const int64_t kk = g.kernel_h * g.kernel_w;
-  parallel_for(g.batch * oc, 1 + (int64_t(1) << 12) / (out_plane * kk + 1), [&](int64_t s, int64_t e) {
+  parallel_for(g.batch * oc, depthwise_grain(1, out_plane, kk), [&](int64_t s, int64_t e) {
     for (int64_t p = s; p < e; ++p) {
       const int64_t o = p % oc, n = p / oc;
       const T* xp = x + (n * g.channels + o / mult) * in_plane;
@@ -457,7 +462,7 @@ template <typename T>
 void depthwise_backward_input_typed(T* gx, const T* grad, const T* w, const ConvGeom& g, int64_t mult) {
   const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
   const int64_t kk = g.kernel_h * g.kernel_w;
-  parallel_for(g.batch * g.channels, 1 + (int64_t(1) << 12) / (mult * out_plane * kk + 1), [&](int64_t s, int64_t e) {
+  parallel_for(g.batch * g.channels, depthwise_grain(mult, out_plane, kk), [&](int64_t s, int64_t e) {
     for (int64_t q = s; q < e; ++q) {
       const int64_t c = q % g.channels, n = q / g.channels;
       T* gp = gx + q * in_plane;
@@ -486,7 +491,7 @@ template <typename T>
 void depthwise_backward_weight_typed(T* gw, const T* grad, const T* x, const ConvGeom& g, int64_t mult) {
   const int64_t oc = g.channels * mult, in_plane = g.height * g.width, out_plane = g.out_h * g.out_w;
   const int64_t kk = g.kernel_h * g.kernel_w;
-  parallel_for(oc, 1 + (int64_t(1) << 12) / (g.batch * out_plane * kk + 1), [&](int64_t s, int64_t e) {
+  parallel_for(oc, depthwise_grain(g.batch, out_plane, kk), [&](int64_t s, int64_t e) {
     std::vector<double> acc(static_cast<size_t>(kk));
     for (int64_t o = s; o < e; ++o) {
       std::fill(acc.begin(), acc.end(), 0.0);
