@@ -18,7 +18,8 @@ import type { DType, DTypeArrays, TypedArray } from './dtype.js';
  * Forward results get fresh memory because the user may keep them for any
  * time; they usually die young, which the collector's young generation frees
  * cheaply, whereas a recycled (old) buffer that a forward result kept would
- * need a full mark-compact to free. Measured on that CNN step, two threads:
+ * need a full mark-compact to free. Measured on that CNN step, two threads,
+ * under tsx's loader (which made V8 collect often, docs/PERFORMANCE.md):
  * recycling into backward only, 67 mark-compacts in 250 steps; into forward
  * results too, 80; no recycling, 113.
  *
