@@ -274,8 +274,7 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
     },
 
     matmulSum(out, a, b, batch, m, n, k, accumulate = false) {
-      const ok = isFloat(out) && sameKind(out, a.data) && sameKind(out, b.data);
-      if (!ok) return js.matmulSum(out, a, b, batch, m, n, k, accumulate);
+      if (!isFloat(out) || !allOfKind(out, a.data, b.data)) return js.matmulSum(out, a, b, batch, m, n, k, accumulate);
       addon.matmul(out, a.data, b.data, meta.matmul(a, b, batch, m, n, k, accumulate, null, true));
     },
 
@@ -335,19 +334,17 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
     },
 
     depthwiseConv2d(out, x, w, bias, g, mult) {
-      if (!isFloat(x) || !sameKind(out, x) || !sameKind(w, x) || (bias !== null && !sameKind(bias, x))) {
-        return js.depthwiseConv2d(out, x, w, bias, g, mult);
-      }
+      if (!isFloat(x) || !allOfKind(x, out, w, bias)) return js.depthwiseConv2d(out, x, w, bias, g, mult);
       addon.depthwiseConv2d(out, x, w, bias, convGeometry(g), mult);
     },
 
     depthwiseConv2dBackwardInput(gx, grad, w, g, mult) {
-      if (!isFloat(grad) || !sameKind(gx, grad) || !sameKind(w, grad)) return js.depthwiseConv2dBackwardInput(gx, grad, w, g, mult);
+      if (!isFloat(grad) || !allOfKind(grad, gx, w)) return js.depthwiseConv2dBackwardInput(gx, grad, w, g, mult);
       addon.depthwiseConv2dBackwardInput(gx, grad, w, convGeometry(g), mult);
     },
 
     depthwiseConv2dBackwardWeight(gw, grad, x, g, mult) {
-      if (!isFloat(grad) || !sameKind(gw, grad) || !sameKind(x, grad)) return js.depthwiseConv2dBackwardWeight(gw, grad, x, g, mult);
+      if (!isFloat(grad) || !allOfKind(grad, gw, x)) return js.depthwiseConv2dBackwardWeight(gw, grad, x, g, mult);
       addon.depthwiseConv2dBackwardWeight(gw, grad, x, convGeometry(g), mult);
     },
 
