@@ -47,6 +47,8 @@ export class ParamGroupError extends KindlingError {}
 export class StateDictError extends KindlingError {}
 /** Reading or writing a checkpoint file. */
 export class CheckpointError extends KindlingError {}
+/** Datasets, data loaders and dataset files (a bad IDX header, a truncated file, an index out of range). */
+export class DataError extends KindlingError {}
 /** Backend selection and native addon problems. */
 export class BackendError extends KindlingError {}
 

@@ -46,3 +46,4 @@ export type { GradcheckOptions } from './autograd/gradcheck.js';
 export * as nn from './nn/index.js';
 // The optim namespace includes the groups toolkit (optim.paramGroups …); see src/groups/optim-namespace.ts.
 export * as optim from './groups/optim-namespace.js';
+export * as data from './data/index.js';

@@ -17,6 +17,9 @@ import { setNativeStatus } from './backend/info.js';
 import { loadNative } from './backend/native.js';
 
 export * from './index.js';
+// NOTE: this named export shadows the core's `data` (an explicit export wins
+// over `export *`): on Node, kd.data also reads files by path.
+export * as data from './data/node/index.js';
 
 const native = loadNative();
 if (native.backend !== null) registerBackend(native.backend);
