@@ -62,6 +62,13 @@ export abstract class LRScheduler implements Scheduler {
   private started = false;
   /** Whether the scheduler was made with `lastEpoch` (resuming a schedule). */
   protected readonly resuming: boolean;
+  /**
+   * True during the step a constructor takes (PyTorch 2.x's `_is_initial`):
+   * the schedulers that multiply the current lr leave it as it is then, so
+   * a scheduler made to resume (`lastEpoch` >= 0) does not apply one factor
+   * too many.
+   */
+  protected initial = false;
 
   protected constructor(op: string, optimizer: SchedulableOptimizer, options: SchedulerOptions, keys: readonly string[]) {
     this.op = op;
@@ -92,7 +99,7 @@ export abstract class LRScheduler implements Scheduler {
     if (this.started) {
       this.optimizerStepsAtStart = this.optimizer.stepCount;
       this.stepCount = 0;
-      this.step();
+      this.initialModeStep();
       return;
     }
     // A constructor that fails (a bad lrLambda value at epoch 0 …) leaves the groups as they were.
@@ -102,7 +109,7 @@ export abstract class LRScheduler implements Scheduler {
       this.tracker.listen();
       this.optimizerStepsAtStart = this.optimizer.stepCount;
       this.stepCount = 0;
-      this.step();
+      this.initialModeStep();
       this.started = true;
     } catch (e) {
       this.tracker.unlisten();
@@ -113,6 +120,15 @@ export abstract class LRScheduler implements Scheduler {
         Object.assign(live, before);
       });
       throw e;
+    }
+  }
+
+  private initialModeStep(): void {
+    this.initial = true;
+    try {
+      this.step();
+    } finally {
+      this.initial = false;
     }
   }
 

@@ -46,7 +46,7 @@ export class CosineAnnealingLR extends LRScheduler {
   chainLr(k: number, lr: number, e: number): number {
     const T = this.tMax;
     const eta = this.etaMins[k]!;
-    if (e === 0) return lr;
+    if (e === 0 || this.initial) return lr;
     // NOTE: JS's % keeps the sign where Python's does not, but both are 0 exactly for multiples of 2T.
     if ((e - 1 - T) % (2 * T) === 0) {
       // NOTE: at the trough the ratio below would be 0/0; PyTorch steps up by the first increment instead.
@@ -55,14 +55,8 @@ export class CosineAnnealingLR extends LRScheduler {
     return ((1 + Math.cos((Math.PI * e) / T)) / (1 + Math.cos((Math.PI * (e - 1)) / T))) * (lr - eta) + eta;
   }
 
-  protected override computeLr(): number[] {
-    const e = this.lastEpoch;
-    if (this.stepCount === 1 && e > 0) {
-      // NOTE: PyTorch's first step after resuming uses the closed form (e·π/T, its order).
-      return this.baseLrs.map((b, k) => this.etaMins[k]! + ((b - this.etaMins[k]!) * (1 + Math.cos((e * Math.PI) / this.tMax))) / 2);
-    }
-    return super.computeLr();
-  }
+  // NOTE: PyTorch 2.x: the constructor's step when resuming keeps the lr; 1.13
+  // jumped to the closed form there (from the base lr, one epoch ahead).
 
   protected override closedFormLr(): number[] {
     const e = this.lastEpoch;
@@ -169,7 +163,9 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     this.advance(() => {
       this.tCur = this.tCur + 1;
       if (this.tCur >= this.tI) {
-        this.tCur = this.tCur - this.tI;
+        // NOTE: PyTorch 2.x resets by modulo (1.13 subtracted one period, which
+        // left tCur past the period when resuming far into the schedule).
+        this.tCur = this.tCur % this.tI;
         this.tI = this.tI * this.tMult;
       }
       this.lastEpoch += 1;

@@ -8,7 +8,8 @@ import { ParamGroupError, ValueError } from '../../errors.js';
 import { BASE_KEYS, LRScheduler } from './base.js';
 import type { AbsoluteLrOptions, PerGroup, SchedulableGroup, SchedulableOptimizer, SchedulerOptions } from './types.js';
 import {
-  boolOption, choiceOption, fmtValue, groupLabel, intOption, numberOption, PerGroupNumber, type FieldKind,
+  boolOption, choiceOption, fmtValue, groupLabel, intOption, invoke, isCallableLike, numberOption, PerGroupNumber, type CallableLike,
+  type FieldKind,
 } from './util.js';
 
 /**
@@ -56,18 +57,18 @@ function momentumCycle(
   return { cycleMomentum, useBeta1, baseMomentum, maxMomentum };
 }
 
-function momentumOf(group: SchedulableGroup, beta1: boolean): number {
-  return beta1 ? group.betas![0] : group.momentum!;
-}
-
 function setMomentum(group: SchedulableGroup, beta1: boolean, m: number): void {
   // NOTE: betas is replaced by a new pair (PyTorch builds a new tuple), never edited in place.
   if (beta1) group.betas = [m, group.betas![1]];
   else group.momentum = m;
 }
 
-/** A custom CyclicLR scale: the amplitude factor of a cycle number or an iteration. */
-export type ScaleFn = (x: number) => number;
+/**
+ * A custom CyclicLR scale: the amplitude factor of a cycle number or an
+ * iteration. A callable object (`{ call(x) { … }, … }`) has its fields saved
+ * by `stateDict()`, as PyTorch saves a callable object's `__dict__`.
+ */
+export type ScaleFn = CallableLike<(x: number) => number>;
 
 /** Options of {@link CyclicLR}. */
 export interface CyclicLROptions extends SchedulerOptions, AbsoluteLrOptions {
@@ -120,7 +121,8 @@ export class CyclicLR extends LRScheduler {
   useBeta1 = false;
   baseMomentums: number[] = [];
   maxMomentums: number[] = [];
-  private readonly customScale: ScaleFn | undefined;
+  /** The custom scale, when given. */
+  readonly scaleFn: ScaleFn | undefined;
   protected override readonly setsFromBase = true;
   /** The baseLr of each driven group, as resolved when it was adopted. */
   private readonly pendingBase: number[] = [];
@@ -142,7 +144,9 @@ export class CyclicLR extends LRScheduler {
     this.totalSize = up + down;
     this.stepRatio = up / this.totalSize;
     const scaleFn = o.scaleFn;
-    if (scaleFn !== undefined && typeof scaleFn !== 'function') throw new ValueError(`scaleFn must be a function (x) => scale, got ${fmtValue(scaleFn)}`, { op });
+    if (scaleFn !== undefined && !isCallableLike(scaleFn)) {
+      throw new ValueError(`scaleFn must be a function (x) => scale or an object with such a call method, got ${fmtValue(scaleFn)}`, { op });
+    }
     if (scaleFn === undefined && o.mode !== undefined && !['triangular', 'triangular2', 'exp_range'].includes(o.mode)) {
       throw new ValueError(`mode ${fmtValue(o.mode)} is invalid and scaleFn is not given`, {
         op,
@@ -151,7 +155,7 @@ export class CyclicLR extends LRScheduler {
     }
     this.mode = o.mode ?? 'triangular';
     this.gamma = numberOption(op, 'gamma', o.gamma, 1);
-    this.customScale = scaleFn;
+    this.scaleFn = scaleFn;
     if (scaleFn !== undefined) this.scaleMode = choiceOption(op, 'scaleMode', o.scaleMode, ['cycle', 'iterations'], 'cycle');
     else this.scaleMode = this.mode === 'exp_range' ? 'iterations' : 'cycle';
     const momentum = momentumCycle(op, this.optimizer, o, { base: 0.8, max: 0.9 }, n);
@@ -173,10 +177,15 @@ export class CyclicLR extends LRScheduler {
       this.maxLrs[position] = maxLr;
       this.pendingBase[position] = baseLr;
       if (bm !== undefined && mm !== undefined) {
-        if (fresh) setMomentum(group, this.useBeta1, bm);
-        // NOTE: as PyTorch, the cycle's base momentum is the group's momentum
-        // after this (so when resuming it is the group's current momentum).
-        this.baseMomentums[position] = momentumOf(group, this.useBeta1);
+        // NOTE: PyTorch 2.x: the cycle's momenta are the options, kept on the
+        // group as baseMomentum / maxMomentum (as OneCycleLR keeps them); 1.13
+        // read the base momentum back from the group, so resuming changed it.
+        if (fresh) {
+          setMomentum(group, this.useBeta1, mm);
+          group.baseMomentum = bm;
+          group.maxMomentum = mm;
+        }
+        this.baseMomentums[position] = bm;
         this.maxMomentums[position] = mm;
       }
     };
@@ -188,7 +197,7 @@ export class CyclicLR extends LRScheduler {
   }
 
   private scale(x: number): number {
-    if (this.customScale !== undefined) return this.customScale(x);
+    if (this.scaleFn !== undefined) return invoke(this.scaleFn, x);
     if (this.mode === 'triangular2') return 1 / 2.0 ** (x - 1);
     if (this.mode === 'exp_range') return this.gamma ** x;
     return 1.0;
@@ -214,7 +223,7 @@ export class CyclicLR extends LRScheduler {
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
     return {
       maxLrs: 'perGroup', totalSize: 'number', stepRatio: 'number', mode: 'string', gamma: 'number', scaleMode: 'string',
-      cycleMomentum: 'boolean', useBeta1: 'boolean', baseMomentums: 'numbers', maxMomentums: 'numbers',
+      cycleMomentum: 'boolean', useBeta1: 'boolean', baseMomentums: 'numbers', maxMomentums: 'numbers', scaleFn: 'callable',
     };
   }
 }

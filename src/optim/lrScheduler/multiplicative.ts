@@ -8,10 +8,17 @@
 import { ArgumentTypeError, ParamGroupError, ValueError } from '../../errors.js';
 import { BASE_KEYS, LRScheduler } from './base.js';
 import type { SchedulableGroup, SchedulableOptimizer, SchedulerOptions } from './types.js';
-import { fmtValue, groupLabel, intOption, numberOption, type FieldKind } from './util.js';
+import {
+  fmtValue, groupLabel, intOption, invoke, isCallableLike, numberOption, type CallableLike, type FieldKind,
+} from './util.js';
 
-/** A multiplicative factor of the epoch; it also gets the group and its index in `paramGroups`. */
-export type LrLambda = (epoch: number, group: SchedulableGroup, index: number) => number;
+/**
+ * A multiplicative factor of the epoch; it also gets the group and its index
+ * in `paramGroups`. A callable object (`{ call(epoch) { … }, … }`, or a
+ * function with fields of its own) has its fields saved by `stateDict()`,
+ * as PyTorch saves a callable object's `__dict__`.
+ */
+export type LrLambda = CallableLike<(epoch: number, group: SchedulableGroup, index: number) => number>;
 
 /** Options of {@link LambdaLR} and {@link MultiplicativeLR}. */
 export interface LambdaLROptions extends SchedulerOptions {
@@ -41,8 +48,8 @@ abstract class LambdaScheduler extends LRScheduler {
     super(op, optimizer, options, [...BASE_KEYS, 'lrLambda']);
     const spec = (options as Partial<LambdaLROptions> | undefined)?.lrLambda;
     const list: readonly unknown[] = Array.isArray(spec) ? spec : [spec];
-    if (list.some((f) => typeof f !== 'function')) {
-      throw new ArgumentTypeError(`lrLambda must be a function (epoch) => factor or an array of them, got ${fmtValue(spec)}`, { op });
+    if (list.some((f) => !isCallableLike(f))) {
+      throw new ArgumentTypeError(`lrLambda must be a function (epoch) => factor, an object with such a call method, or an array of them, got ${fmtValue(spec)}`, { op });
     }
     const n = this.tracker.countNew();
     if (Array.isArray(spec) && spec.length !== n) {
@@ -57,7 +64,7 @@ abstract class LambdaScheduler extends LRScheduler {
   protected override prepareGroup(group: SchedulableGroup, index: number, position: number): () => void {
     const spec = this.lambdaSpec;
     let fn: LrLambda;
-    if (typeof spec === 'function') fn = spec;
+    if (!Array.isArray(spec)) fn = spec as LrLambda;
     else if (position < spec.length) fn = spec[position]!;
     else {
       throw new ParamGroupError(
@@ -77,7 +84,7 @@ abstract class LambdaScheduler extends LRScheduler {
   protected factor(k: number, epoch: number): number {
     const index = this.tracker.indices[k]!;
     const group = this.optimizer.paramGroups[index]!;
-    const v: unknown = this.lrLambdas[k]!(epoch, group, index);
+    const v: unknown = invoke(this.lrLambdas[k]!, epoch, group, index);
     if (typeof v !== 'number' || Number.isNaN(v)) {
       throw new ArgumentTypeError(`lrLambda returned ${fmtValue(v)} at epoch ${epoch} for ${groupLabel(index, group.name)}; it must return a number`, { op: this.op });
     }
@@ -85,7 +92,7 @@ abstract class LambdaScheduler extends LRScheduler {
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
-    return { lrLambdas: 'nulls' };
+    return { lrLambdas: 'callables' };
   }
 }
 
@@ -127,7 +134,8 @@ export class MultiplicativeLR extends LambdaScheduler {
 
   /** @internal */
   chainLr(k: number, lr: number, e: number): number {
-    return e > 0 ? lr * this.factor(k, e) : lr;
+    // NOTE: PyTorch 2.x: the constructor's step keeps the lr (1.13 multiplied it when resuming).
+    return e > 0 && !this.initial ? lr * this.factor(k, e) : lr;
   }
 }
 
@@ -316,7 +324,8 @@ export class LinearLR extends FactorScheduler {
   chainLr(_k: number, lr: number, e: number): number {
     const { startFactor: s, endFactor: f, totalIters: t } = this;
     if (e === 0) return lr * s;
-    if (e > t) return lr;
+    // NOTE: PyTorch 2.x: the constructor's step when resuming keeps the lr (1.13 applied one more ratio).
+    if (this.initial || e > t) return lr;
     // NOTE: PyTorch's chain ratio factor(e)/factor(e-1), written in its order of operations.
     return lr * (1 + (f - s) / (t * s + (e - 1) * (f - s)));
   }
@@ -355,7 +364,8 @@ export class ExponentialLR extends FactorScheduler {
 
   /** @internal */
   chainLr(_k: number, lr: number, e: number): number {
-    return e === 0 ? lr : lr * this.gamma;
+    // NOTE: PyTorch 2.x: the constructor's step keeps the lr (1.13 multiplied it when resuming).
+    return e === 0 || this.initial ? lr : lr * this.gamma;
   }
 
   protected multiplier(e: number): number {
@@ -397,7 +407,8 @@ export class PolynomialLR extends FactorScheduler {
   /** @internal */
   chainLr(_k: number, lr: number, e: number): number {
     const t = this.totalIters;
-    if (e === 0 || e > t) return lr;
+    // NOTE: PyTorch 2.x: the constructor's step keeps the lr (1.13 applied one more ratio when resuming).
+    if (e === 0 || this.initial || e > t) return lr;
     return lr * ((1.0 - e / t) / (1.0 - (e - 1) / t)) ** this.power;
   }
 

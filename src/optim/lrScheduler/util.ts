@@ -310,7 +310,49 @@ function resolveSelector(op: string, groups: readonly SchedulableGroup[], select
 // ---- state dicts -----------------------------------------------------------------------------
 
 /** How a saved field is checked: `perGroup` arrays have one number per driven group. */
-export type FieldKind = 'number' | 'int' | 'boolean' | 'string' | 'numbers' | 'ints' | 'perGroup' | 'nulls' | 'numberOrNull' | 'objects';
+export type FieldKind =
+  | 'number' | 'int' | 'boolean' | 'string' | 'numbers' | 'ints' | 'perGroup' | 'numberOrNull' | 'objects' | 'callables' | 'callable';
+
+/**
+ * A callable that carries state: a function, or an object whose `call`
+ * method is the function (PyTorch's callable object, a class with
+ * `__call__`). Its own enumerable data fields are its saved state.
+ */
+export type CallableLike<F extends (...args: never[]) => unknown> = F | { call: F };
+
+/** Calls a {@link CallableLike} (an object's `call` runs as its method, so `this` is the object). */
+export function invoke<A extends unknown[], R>(fn: CallableLike<(...args: A) => R>, ...args: A): R {
+  return typeof fn === 'function' ? fn(...args) : fn.call(...args);
+}
+
+/** Whether `v` is a function or an object with a `call` method. */
+export function isCallableLike(v: unknown): boolean {
+  return typeof v === 'function' || (v !== null && typeof v === 'object' && typeof (v as { call?: unknown }).call === 'function');
+}
+
+/**
+ * The state of a callable as PyTorch saves it (`__dict__` of a callable
+ * object; `None` for a plain function): a copy of its own enumerable
+ * non-function fields. A function without such fields (a plain closure)
+ * gives null.
+ */
+export function callableState(fn: unknown): Record<string, unknown> | null {
+  if (fn === undefined || fn === null) return null;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(fn as object)) {
+    if (typeof v === 'function') continue;
+    out[k] = Array.isArray(v) ? [...(v as unknown[])] : v !== null && typeof v === 'object' ? { ...(v as object) } : v;
+  }
+  return typeof fn === 'function' && Object.keys(out).length === 0 ? null : out;
+}
+
+/** Puts saved fields back on a live callable (PyTorch's `__dict__.update`). */
+export function restoreCallable(fn: unknown, state: unknown): void {
+  if (state === null || state === undefined || fn === null || fn === undefined) return;
+  Object.assign(fn as object, state);
+}
+
+const isState = (x: unknown): boolean => x === null || (typeof x === 'object' && !Array.isArray(x));
 
 function fieldOk(kind: FieldKind, v: unknown, groups: number): boolean {
   const isNum = (x: unknown): boolean => typeof x === 'number';
@@ -331,8 +373,10 @@ function fieldOk(kind: FieldKind, v: unknown, groups: number): boolean {
       return Array.isArray(v) && v.every((x) => Number.isInteger(x));
     case 'perGroup':
       return Array.isArray(v) && v.length === groups && v.every(isNum);
-    case 'nulls':
-      return Array.isArray(v) && v.length === groups && v.every((x) => x === null);
+    case 'callables':
+      return Array.isArray(v) && v.length === groups && v.every(isState);
+    case 'callable':
+      return isState(v);
     case 'objects':
       return Array.isArray(v) && v.every((x) => x !== null && typeof x === 'object');
   }
@@ -347,7 +391,8 @@ const KIND_TEXT: Record<FieldKind, string> = {
   numbers: 'an array of numbers',
   ints: 'an array of integers',
   perGroup: 'an array with one number per group',
-  nulls: 'an array with one null per group',
+  callables: 'an array with one null or object per group',
+  callable: 'null or an object',
   objects: 'an array of state dicts',
 };
 
@@ -357,8 +402,10 @@ export function saveFields(obj: object, fields: Readonly<Record<string, FieldKin
   const out: SchedulerStateDict = {};
   for (const [key, kind] of Object.entries(fields)) {
     const v = src[key];
-    // NOTE: functions (lrLambda …) cannot be saved: one null per group stands in for them, as in PyTorch.
-    out[key] = kind === 'nulls' ? (v as unknown[]).map(() => null) : Array.isArray(v) ? [...(v as unknown[])] : v;
+    // NOTE: functions (lrLambda …) are not saved, only the fields of callable objects (null for a plain closure), as in PyTorch.
+    if (kind === 'callables') out[key] = (v as unknown[]).map(callableState);
+    else if (kind === 'callable') out[key] = callableState(v);
+    else out[key] = Array.isArray(v) ? [...(v as unknown[])] : v;
   }
   return out;
 }
@@ -384,7 +431,7 @@ export function checkFields(op: string, state: unknown, fields: Readonly<Record<
   const groups = Array.isArray(sd['groupIndices']) ? sd['groupIndices'].length : -1;
   for (const [key, kind] of Object.entries(fields)) {
     if (!(key in sd)) problems.push(`missing key '${key}'`);
-    else if (!fieldOk(kind, sd[key], groups)) problems.push(`'${key}' must be ${KIND_TEXT[kind]}${kind === 'perGroup' || kind === 'nulls' ? ` (${groups})` : ''}, got ${fmtValue(sd[key])}`);
+    else if (!fieldOk(kind, sd[key], groups)) problems.push(`'${key}' must be ${KIND_TEXT[kind]}${kind === 'perGroup' || kind === 'callables' ? ` (${groups})` : ''}, got ${fmtValue(sd[key])}`);
   }
   if (problems.length > 0) {
     throw new StateDictError(`the state dict does not fit: ${problems.join('; ')}`, {
@@ -395,12 +442,19 @@ export function checkFields(op: string, state: unknown, fields: Readonly<Record<
   return sd;
 }
 
-/** Assigns checked fields onto `obj` (arrays copied; `nulls` fields keep the live functions). */
+/** Assigns checked fields onto `obj` (arrays copied; callables keep the live functions and get their saved fields back). */
 export function assignFields(obj: object, sd: Record<string, unknown>, fields: Readonly<Record<string, FieldKind>>): void {
   const dst = obj as Record<string, unknown>;
   for (const [key, kind] of Object.entries(fields)) {
-    if (kind === 'nulls') continue;
     const v = sd[key];
+    if (kind === 'callables') {
+      (v as unknown[]).forEach((state, i) => restoreCallable((dst[key] as unknown[])[i], state));
+      continue;
+    }
+    if (kind === 'callable') {
+      restoreCallable(dst[key], v);
+      continue;
+    }
     dst[key] = Array.isArray(v) ? [...(v as unknown[])] : v;
   }
 }

@@ -355,7 +355,7 @@ describe('bad options', () => {
     { call: () => new S.StepLR(opt(), { stepSize: 2, gamma: 'x' } as never), error: ArgumentTypeError, match: /StepLR: gamma must be a number, got 'x'/ },
     { call: () => new S.StepLR(opt(), { stepSize: 2, lastEpoch: -2 }), error: ValueError, match: /StepLR: lastEpoch must be an integer >= -1, got -2/ },
     { call: () => new S.LambdaLR(opt(), { lrLambda: [(e: number) => e] }), error: ValueError, match: /LambdaLR: expected 2 lrLambdas \(one per group it drives\), but got 1/ },
-    { call: () => new S.LambdaLR(opt(), { lrLambda: 3 } as never), error: ArgumentTypeError, match: /LambdaLR: lrLambda must be a function \(epoch\) => factor or an array of them, got 3/ },
+    { call: () => new S.LambdaLR(opt(), { lrLambda: 3 } as never), error: ArgumentTypeError, match: /LambdaLR: lrLambda must be a function \(epoch\) => factor, an object with such a call method, or an array of them, got 3/ },
     { call: () => new S.LambdaLR(opt(), { lrLambda: () => 'x' as never }), error: ArgumentTypeError, match: /LambdaLR: lrLambda returned 'x' at epoch 0 for parameter group 0; it must return a number/ },
     { call: () => new S.MultiStepLR(opt(), { milestones: [3, -1] }), error: ValueError, match: /MultiStepLR: milestones must be an array of non-negative integer epochs, got \[3, -1\]/ },
     { call: () => new S.ConstantLR(opt(), { factor: 1.5 }), error: ValueError, match: /ConstantLR: factor must be in \(0, 1\], got 1.5/ },
