@@ -312,7 +312,12 @@ export class MultiOptimizer {
     return { remove: () => void this.postHooks.delete(id) };
   }
 
-  /** Each optimizer's printed form, under its name. */
+  /** What Node's `util.inspect` (and so `console.log`) shows: the same as `toString()`, not the fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /** Each optimizer's printed form (PyTorch's repr, see `Optimizer.toString`), under its name. */
   toString(): string {
     return `MultiOptimizer (\n${Object.entries(this.optimizers).map(([n, o]) => `[${n}] ${String(o).replace(/\n/g, '\n    ')}`).join('\n')}\n)`;
   }

@@ -3,11 +3,22 @@
  * parameter name, so that groups added or reordered since it was saved do
  * not break the resume.
  */
-import { StateDictError } from '../errors.js';
+import { ArgumentTypeError, StateDictError } from '../errors.js';
 import { checkOptimizer, groupName, type LiveGroup, type OptimizerLike } from './living.js';
 import { describeValue } from './model-index.js';
 import { MultiOptimizer, type MultiOptimizerStateDict } from './multi-optimizer.js';
-import { q } from './util.js';
+import { listNames, q } from './util.js';
+
+/** Options of {@link loadStateDictByName}. */
+export interface LoadByNameOptions {
+  /**
+   * `true` (default): a saved group this optimizer has no place for, or a
+   * saved parameter it no longer has, is an error (its values and state would
+   * be lost). `false`: they are dropped and listed in the result, as
+   * `model.loadStateDict(sd, { strict: false })` drops unexpected keys.
+   */
+  readonly strict?: boolean;
+}
 
 /** What {@link loadStateDictByName} matched. */
 export interface LoadByNameResult {
@@ -44,16 +55,45 @@ type SavedStateDict = { readonly state: Readonly<Record<number, unknown>>; reado
 export function loadStateDictByName(
   optimizer: OptimizerLike & { loadStateDict(sd: never): void },
   stateDict: SavedStateDict | MultiOptimizerStateDict,
+  options: LoadByNameOptions = {},
 ): LoadByNameResult {
   const op = 'optim.loadStateDictByName';
   checkOptimizer(optimizer, op);
-  if (optimizer instanceof MultiOptimizer) return loadMultiByName(optimizer, stateDict, op);
-  const { sd, result } = byName(optimizer, stateDict, op);
+  if (typeof options !== 'object' || options === null || (options.strict !== undefined && typeof options.strict !== 'boolean')) {
+    throw new ArgumentTypeError(`options must be { strict?: boolean }, got ${describeValue(options)}`, { op });
+  }
+  const strict = options.strict ?? true;
+  if (optimizer instanceof MultiOptimizer) return loadMultiByName(optimizer, stateDict, strict, op);
+  const { sd, result, lost } = byName(optimizer, stateDict, op);
+  if (strict) refuseLoss(lost, op);
   optimizer.loadStateDict(sd as never);
   return result;
 }
 
-function loadMultiByName(multi: MultiOptimizer, stateDict: unknown, op: string): LoadByNameResult {
+/** What loading would lose: saved groups with no place (and their parameters), saved parameters with no place. */
+interface Loss {
+  readonly groups: readonly { readonly name: string; readonly params: readonly string[] }[];
+  readonly params: readonly string[];
+}
+
+/** Throws when loading would lose saved groups or parameters; nothing has changed yet. */
+function refuseLoss(lost: Loss, op: string): void {
+  if (lost.groups.length === 0 && lost.params.length === 0) return;
+  const parts: string[] = [];
+  if (lost.groups.length > 0) {
+    parts.push(`the saved state has ${lost.groups.length === 1 ? 'a group' : `${lost.groups.length} groups`} this optimizer has no place for: ` +
+      lost.groups.map((g) => `${q(g.name)}${g.params.length > 0 ? ` (with ${listNames(g.params.map(q), 6)})` : ''}`).join(', '));
+  }
+  if (lost.params.length > 0) parts.push(`saved parameters this optimizer does not hold: ${listNames(lost.params.map(q), 8)}`);
+  const add = lost.groups[0];
+  throw new StateDictError(`loading would lose saved optimizer state: ${parts.join('; ')}`, {
+    op,
+    hint: (add !== undefined ? `add the group first (e.g. optim.addGroup(opt, { params: …, like: …, name: ${q(add.name)} })) and load again; ` : 'add the parameters first (optim.addGroup) and load again; ') +
+      'or pass { strict: false } to drop it and load the rest',
+  });
+}
+
+function loadMultiByName(multi: MultiOptimizer, stateDict: unknown, strict: boolean, op: string): LoadByNameResult {
   const saved = (stateDict as { optimizers?: unknown } | null)?.optimizers;
   if (typeof saved !== 'object' || saved === null) {
     throw new StateDictError(`expected { optimizers: { name: stateDict } } as MultiOptimizer.stateDict() returns, got ${describeValue(stateDict)}`, { op });
@@ -61,11 +101,21 @@ function loadMultiByName(multi: MultiOptimizer, stateDict: unknown, op: string):
   const sds = saved as Record<string, SavedStateDict>;
   // Everything is converted (and so checked) before any optimizer loads.
   const plans = Object.entries(multi.optimizers).map(([n, o]) => {
-    if (sds[n] !== undefined) return { o, ...byName(o, sds[n], op, `optimizer ${q(n)}: `) };
+    if (sds[n] !== undefined) return { o, ...byName(o, sds[n], op, n) };
     const names = o.paramGroups.map((g, i) => groupName(g, i));
     const params = o.paramGroups.flatMap((g) => g.paramNames ?? []);
-    return { o, sd: undefined, result: { newGroups: names, droppedGroups: [], newParams: params, droppedParams: [] } };
+    return { o, sd: undefined, lost: { groups: [], params: [] }, result: { newGroups: names, droppedGroups: [], newParams: params, droppedParams: [] } };
   });
+  const dropped = Object.entries(sds).filter(([n]) => !(n in multi.optimizers));
+  if (strict) {
+    refuseLoss({
+      groups: [
+        ...plans.flatMap((p) => p.lost.groups),
+        ...dropped.flatMap(([n, sd]) => (sd.paramGroups ?? []).map((g, i) => ({ name: `${n}/${g.name ?? `group ${i}`}`, params: g.paramNames ?? [] }))),
+      ],
+      params: plans.flatMap((p) => p.lost.params),
+    }, op);
+  }
   const backups: [MultiOptimizer['optimizers'][string], ReturnType<MultiOptimizer['optimizers'][string]['stateDict']>][] = [];
   try {
     for (const { o, sd } of plans) {
@@ -78,7 +128,6 @@ function loadMultiByName(multi: MultiOptimizer, stateDict: unknown, op: string):
     for (const [o, sd] of backups.slice(0, -1)) o.loadStateDict(sd);
     throw err;
   }
-  const dropped = Object.entries(sds).filter(([n]) => !(n in multi.optimizers));
   return {
     newGroups: plans.flatMap((p) => p.result.newGroups),
     droppedGroups: [...plans.flatMap((p) => p.result.droppedGroups), ...dropped.flatMap(([, sd]) => (sd.paramGroups ?? []).map((g, i) => g.name ?? `group ${i}`))],
@@ -88,7 +137,8 @@ function loadMultiByName(multi: MultiOptimizer, stateDict: unknown, op: string):
 }
 
 /** Rewrites a saved state dict into this optimizer's current layout, matching groups and parameters by name. */
-function byName(optimizer: OptimizerLike, stateDict: unknown, op: string, prefix = ''): { sd: { state: Record<number, unknown>; paramGroups: object[] }; result: LoadByNameResult } {
+function byName(optimizer: OptimizerLike, stateDict: unknown, op: string, owner?: string): { sd: { state: Record<number, unknown>; paramGroups: object[] }; result: LoadByNameResult; lost: Loss } {
+  const prefix = owner === undefined ? '' : `optimizer ${q(owner)}: `;
   const sdIn = stateDict as SavedStateDict | null;
   if (typeof sdIn !== 'object' || sdIn === null || !Array.isArray(sdIn.paramGroups) || typeof sdIn.state !== 'object') {
     throw new StateDictError(`${prefix}expected a state dict { state, paramGroups } saved by optimizer.stateDict(), got ${describeValue(stateDict)}`, { op });
@@ -130,14 +180,18 @@ function byName(optimizer: OptimizerLike, stateDict: unknown, op: string, prefix
     if (values.name === undefined) delete values.name;
     return { ...values, params: ids, paramNames: [...names] };
   });
+  const droppedParams = [...savedPos.keys()].filter((n) => !seenNames.has(n));
+  const lostGroups = saved.flatMap((s, i) => (used.has(i) ? [] : [{ name: `${owner === undefined ? '' : `${owner}/`}${s.name ?? `group ${i}`}`, params: (s.paramNames ?? []).filter((n: string) => !seenNames.has(n)) }]));
+  const inLostGroups = new Set(lostGroups.flatMap((g) => g.params));
   return {
     sd: { state, paramGroups },
     result: {
       newGroups,
       droppedGroups: saved.flatMap((s, i) => (used.has(i) ? [] : [s.name ?? `group ${i}`])),
       newParams,
-      droppedParams: [...savedPos.keys()].filter((n) => !seenNames.has(n)),
+      droppedParams,
     },
+    lost: { groups: lostGroups, params: droppedParams.filter((n) => !inLostGroups.has(n)) },
   };
 }
 

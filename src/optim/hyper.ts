@@ -5,7 +5,7 @@
  * rules) and every problem is collected before one error is thrown.
  */
 import {
-  ArgumentTypeError, KindlingError, nearest, ParamGroupError, ValueError, type ErrorFields,
+  ArgumentTypeError, editDistance, KindlingError, nearest, ParamGroupError, ValueError, type ErrorFields,
 } from '../errors.js';
 import { GROUP_EXTRA_KEYS } from './types.js';
 
@@ -119,20 +119,81 @@ export function validKeys<H>(schema: HyperSchema<H>): string[] {
   return [...Object.keys(schema.keys), ...GROUP_EXTRA_KEYS, 'params'];
 }
 
+/**
+ * Every hyperparameter of kindling's optimizers (and PyTorch's implementation
+ * flags): such a key on a group of an optimizer that lacks it is a mistake
+ * (`momentum` given to Adam), never a user key. A test checks that it covers
+ * every schema.
+ */
+export const KNOWN_HYPERPARAMETERS: ReadonlySet<string> = new Set([
+  'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize', 'betas', 'eps', 'amsgrad', 'alpha', 'centered',
+  'lrDecay', 'initialAccumulatorValue', 'rho', 'momentumDecay', 'decoupledWeightDecay', 'lambd', 't0', 'etas', 'stepSizes',
+  'maxIter', 'maxEval', 'toleranceGrad', 'toleranceChange', 'historySize', 'lineSearchFn',
+  'foreach', 'capturable', 'differentiable', 'fused',
+]);
+
+/** Spellings of a hyperparameter that other libraries use (Keras, optax, PyTorch's own docs in prose). */
+const ALIASES: Readonly<Record<string, string>> = { learningrate: 'lr', learnrate: 'lr', decay: 'weightDecay', wd: 'weightDecay' };
+
+/** `weight_decay` → `weightDecay` (PyTorch's keys to kindling's). */
+export function snakeToCamel(key: string): string {
+  return key.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/**
+ * How a key that is neither a hyperparameter nor a kindling group key is
+ * read: as the user's own key (kept, saved and loaded as given), or, when it
+ * looks like a mistake for a known key, as an error with the fix. A key is a
+ * mistake when it is a few edits from a hyperparameter or group key of this
+ * optimizer, is the snake_case or another library's spelling of one, or is a
+ * hyperparameter of another optimizer.
+ *
+ * Returns `undefined` for a user key, else the hint.
+ */
+export function mistakeHint<H>(schema: HyperSchema<H>, key: string): string | undefined {
+  const hypers = Object.keys(schema.keys);
+  const camel = snakeToCamel(key);
+  if (camel !== key && (hypers.includes(camel) || (GROUP_EXTRA_KEYS as readonly string[]).includes(camel))) return `did you mean '${camel}'?`;
+  const alias = ALIASES[key.replace(/_/g, '').toLowerCase()];
+  if (alias !== undefined && hypers.includes(alias)) return `did you mean '${alias}'?`;
+  const guess = closeTo(key, [...hypers, ...GROUP_EXTRA_KEYS, 'params']);
+  if (guess !== undefined) return `did you mean '${guess}'?`;
+  if (KNOWN_HYPERPARAMETERS.has(key) || KNOWN_HYPERPARAMETERS.has(camel)) return `${schema.optimizer} accepts ${hypers.join(', ')}`;
+  return undefined;
+}
+
+/**
+ * The known key `key` is a misspelling of, if any. Stricter than the
+ * did-you-mean of messages (which only suggests): here a match refuses the
+ * key, so a short key of the user's own (`id`) must not be taken for `lr`.
+ */
+function closeTo(key: string, known: readonly string[]): string | undefined {
+  const lk = key.toLowerCase();
+  let best: string | undefined;
+  let bestDist = Infinity;
+  for (const k of known) {
+    const d = editDistance(lk, k.toLowerCase());
+    if (d < bestDist) [best, bestDist] = [k, d];
+  }
+  return best !== undefined && bestDist <= Math.max(1, Math.floor(Math.max(key.length, best.length) / 4)) ? best : undefined;
+}
+
 /** Options of {@link checkValues}. */
 export interface CheckOptions {
   /** Keys not to look at (`params`). */
   skip?: readonly string[];
-  /** Do not report unknown keys (live groups, where schedulers may add keys). */
-  ignoreUnknown?: boolean;
-  /** Group-only keys (`name`, `initialLr` …) are unknown here (the constructor's options). */
+  /** Group keys (`name`, `initialLr` …) and user keys are unknown here (the constructor's options). */
   noExtras?: boolean;
 }
 
 /**
- * Checks the kind and range of every key in `values` (skipping `skip`),
- * reporting unknown keys with the nearest valid one. `label` names the place
- * in messages (`parameter group 1 ('head')`, `the options`).
+ * Checks the kind and range of every key in `values` (skipping `skip`).
+ * Keys that are neither hyperparameters nor group keys are the user's own
+ * and kept, unless they look like a mistake for a known key
+ * ({@link mistakeHint}): those are reported with the fix. The same rule holds
+ * for the constructor's groups, `addParamGroup`, live groups before a step,
+ * `stateDict()` and `loadStateDict`. `label` names the place in messages
+ * (`parameter group 1 ('head')`, `the options`).
  */
 export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, unknown>, label: string, problems: Problems, options: CheckOptions = {}): void {
   const where = `in ${label}`;
@@ -149,30 +210,30 @@ export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, un
         const reason = spec.check(v);
         if (reason !== undefined) problems.add(ValueError, `${reason} ${where}`);
       }
-    } else if (!options.noExtras && (GROUP_EXTRA_KEYS as readonly string[]).includes(key)) {
-      const want = key === 'name' ? 'string' : 'number';
-      if (v !== undefined && typeof v !== want) problems.add(ArgumentTypeError, `${key} must be a ${want}, got ${fmtValue(v)} ${where}`);
-    } else if (!options.ignoreUnknown) {
-      if (options.noExtras && (GROUP_EXTRA_KEYS as readonly string[]).includes(key)) {
+    } else if ((GROUP_EXTRA_KEYS as readonly string[]).includes(key)) {
+      if (options.noExtras) {
         problems.add(ParamGroupError, `'${key}' is a key of a parameter group, not an option ${where}`, `put it in a group spec: { params, ${key}: … }`);
         continue;
       }
-      if (key === 'optimizer') {
-        problems.add(
-          ParamGroupError,
-          `unknown key 'optimizer' ${where}: a group cannot choose its optimizer here`,
-          'route groups to different optimizers with optim.MultiOptimizer.fromGroups(specs, …)',
-        );
-        continue;
-      }
-      // NOTE: suggestions come from the hyperparameters (and name/params), not the scheduler keys:
-      // 'momentum' given to Adam should not be answered with 'maxMomentum'.
-      const guess = nearest(key, options.noExtras ? Object.keys(keys) : [...Object.keys(keys), 'name', 'params']);
+      const want = key === 'name' ? 'string' : 'number';
+      if (v !== undefined && typeof v !== want) problems.add(ArgumentTypeError, `${key} must be a ${want}, got ${fmtValue(v)} ${where}`);
+    } else if (key === 'optimizer') {
+      problems.add(
+        ParamGroupError,
+        `unknown key 'optimizer' ${where}: a group cannot choose its optimizer here`,
+        'route groups to different optimizers with optim.MultiOptimizer.fromGroups(specs, …)',
+      );
+    } else if (options.noExtras) {
+      // NOTE: the options are the defaults of every group's hyperparameters; user keys belong on a group.
+      const guess = nearest(key, Object.keys(keys));
       problems.add(
         ParamGroupError,
         `unknown key '${key}' ${where}`,
-        guess !== undefined ? `did you mean '${guess}'?` : `${schema.optimizer} accepts ${Object.keys(keys).join(', ')}`,
+        guess !== undefined ? `did you mean '${guess}'?` : `${schema.optimizer} accepts ${Object.keys(keys).join(', ')}; a key of your own goes on a group: { params, ${key}: … }`,
       );
+    } else {
+      const hint = mistakeHint(schema, key);
+      if (hint !== undefined) problems.add(ParamGroupError, `unknown key '${key}' ${where}`, hint);
     }
   }
 }

@@ -9,7 +9,7 @@ import { enableGrad, noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  GROUP_EXTRA_KEYS, type BaseHyper, type GroupExtras, type OptimizerStateDict, type ParamGroup, type ParamGroupSpec,
+  type BaseHyper, type GroupExtras, type OptimizerStateDict, type ParamGroup, type ParamGroupSpec,
   type ParamGroupHook, type ParamsInput, type RemovableHandle, type StepHook, type ZeroGradOptions,
 } from './types.js';
 import { Problems, checkValues, fmtValue, groupLabel, resolve, schemaDefaults, type HyperSchema } from './hyper.js';
@@ -190,16 +190,23 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     loadStateDictInto(this, stateDict);
   }
 
-  /** PyTorch's repr: the class name, then each group's keys (except params) sorted. */
+  /**
+   * PyTorch's `Optimizer.__repr__`: the class name, then each group's keys
+   * (except `params`) sorted, with their values; long `paramNames` are cut.
+   * `String(opt)`, template strings and `console.log(opt)` (through Node's
+   * inspector) all show this form.
+   *
+   * ```ts
+   * String(new optim.SGD([p], { lr: 0.1 })); // 'SGD (\nParameter Group 0\n    dampening: 0\n    lr: 0.1\n …\n)'
+   * ```
+   */
   toString(): string {
-    const lines = [`${this.name} (`];
-    this.paramGroups.forEach((group, i) => {
-      lines.push(`Parameter Group ${i}`);
-      const keys = Object.keys(group).filter((k) => k !== 'params').sort();
-      for (const k of keys) lines.push(`    ${k}: ${fmtValue((group as unknown as Record<string, unknown>)[k])}`);
-    });
-    lines.push(')');
-    return lines.join('\n');
+    return formatOptimizer(this.name, this.paramGroups);
+  }
+
+  /** What Node's `util.inspect` (and so `console.log`) shows: the same as `toString()`, not the fields. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   /**
@@ -241,7 +248,7 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     this.paramGroups.forEach((g, i) => {
       const label = groupLabel(i, g.name);
       const values = g as unknown as Record<string, unknown>;
-      checkValues(this.spec.schema, values, label, problems, { skip: ['params', 'paramNames'], ignoreUnknown: true });
+      checkValues(this.spec.schema, values, label, problems, { skip: ['params', 'paramNames'] });
       if (problems.size === 0) resolve(this.spec.schema, values, {}, label, problems);
     });
     problems.throwIfAny(`${this.name}.step`);
@@ -262,7 +269,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
       const group: Record<string, unknown> = { params: d.params };
       if (name !== undefined) group['name'] = name;
       Object.assign(group, h);
-      for (const key of GROUP_EXTRA_KEYS) if (key !== 'name' && d.own[key] !== undefined) group[key] = d.own[key];
+      // Group keys (lrMult, initialLr …) and the user's own keys, as given.
+      for (const [key, v] of Object.entries(d.own)) if (key !== 'name' && v !== undefined && !Object.hasOwn(this.spec.schema.keys, key)) group[key] = v;
       if (d.names !== undefined) group['paramNames'] = d.names;
       return group as unknown as ParamGroup<H>;
     });
@@ -270,6 +278,27 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     checkAcrossGroups([...this.paramGroups, ...groups], this.paramGroups.length, op);
     return groups;
   }
+}
+
+/** Names shown in a printed group before the rest are counted. */
+const PRINTED_NAMES = 4;
+
+/** PyTorch's repr of an optimizer, from its class name and groups (shared with `MultiOptimizer`). */
+export function formatOptimizer(name: string, groups: readonly object[]): string {
+  const lines = [`${name} (`];
+  groups.forEach((group, i) => {
+    lines.push(`Parameter Group ${i}`);
+    const g = group as Record<string, unknown>;
+    for (const k of Object.keys(g).filter((k) => k !== 'params').sort()) {
+      const v = g[k];
+      const shown = k === 'paramNames' && Array.isArray(v) && v.length > PRINTED_NAMES
+        ? `[${v.slice(0, PRINTED_NAMES).map(fmtValue).join(', ')}, … (${v.length} in all)]`
+        : fmtValue(v);
+      lines.push(`    ${k}: ${shown}`);
+    }
+  });
+  lines.push(')');
+  return lines.join('\n');
 }
 
 function addHook<T>(hooks: Map<number, () => void>, id: number, hook: StepHook<T>, opt: T): RemovableHandle {

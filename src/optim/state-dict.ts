@@ -15,11 +15,11 @@
  */
 import { StateDictError, nearest } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Problems, checkValues, fmtValue, groupLabel, resolve } from './hyper.js';
+import { Problems, checkValues, fmtValue, groupLabel, resolve, snakeToCamel } from './hyper.js';
 import { copyTensor } from './kernel.js';
 import { describe } from './params.js';
 import type { Optimizer } from './optimizer.js';
-import { GROUP_EXTRA_KEYS, type BaseHyper, type OptimizerStateDict, type StateDictGroup, type StateValue } from './types.js';
+import { type BaseHyper, type OptimizerStateDict, type StateDictGroup, type StateValue } from './types.js';
 
 /**
  * One entry of an optimizer's per-parameter state: `param` a tensor shaped
@@ -35,10 +35,6 @@ export type StateSpec = Readonly<Record<string, StateEntrySpec>>;
 
 const PYTORCH_ONLY_KEYS = ['foreach', 'differentiable', 'capturable', 'fused'];
 const SPECIAL_TO_SNAKE: Record<string, string> = { HDiag: 'H_diag' };
-
-function snakeToCamel(key: string): string {
-  return key.replace(/_([a-zA-Z0-9])/g, (_, c: string) => c.toUpperCase());
-}
 
 function camelToSnake(key: string): string {
   return SPECIAL_TO_SNAKE[key] ?? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
@@ -62,13 +58,20 @@ export function makeStateDict<H extends BaseHyper, S extends object>(opt: Optimi
       if (k === 'params') continue;
       out[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
     }
-    // As PyTorch: every other key first, `params` (positions) last.
-    out['params'] = g.params.map((p) => {
-      ids.set(p, next);
-      return next++;
+    // As PyTorch: every other key first, `params` (positions) last. NOTE: a parameter listed again
+    // (the same group twice in paramGroups) keeps its first position, as PyTorch 2.x (issue #36831);
+    // positions still advance by the group's length.
+    out['params'] = g.params.map((p, k) => {
+      if (!ids.has(p)) ids.set(p, next + k);
+      return ids.get(p)!;
     });
+    next += g.params.length;
     return out as StateDictGroup;
   });
+  const problems = new Problems();
+  paramGroups.forEach((g, i) => checkValues(opt.spec.schema, g, groupLabel(i, g.name), problems, { skip: ['params', 'paramNames'] }));
+  // NOTE: refuse to write what loadStateDict would refuse to read (a misspelt key set on a live group).
+  problems.throwIfAny(`${opt.name}.stateDict`);
   const state: Record<number, Record<string, StateValue>> = {};
   for (const [p, s] of opt.state) {
     const id = ids.get(p);
@@ -161,16 +164,16 @@ function readStructure(input: unknown, op: string): { groups: SavedGroup[]; stat
     });
   }
   const problems = new Problems();
-  const seen = new Set<number>();
   const groups = sd.paramGroups.map((g, i): SavedGroup => {
     if (g === null || typeof g !== 'object' || !Array.isArray(g.params)) {
       problems.add(StateDictError, `saved parameter group ${i} is not { params: number[], … }`);
       return { own: {}, params: [], names: undefined };
     }
+    const inGroup = new Set<number>();
     for (const id of g.params) {
       if (!Number.isInteger(id) || id < 0) problems.add(StateDictError, `saved parameter group ${i} lists ${fmtValue(id)} as a parameter position`);
-      else if (seen.has(id)) problems.add(StateDictError, `saved parameter position ${id} appears twice`);
-      seen.add(id);
+      else if (inGroup.has(id)) problems.add(StateDictError, `saved parameter group ${i} lists parameter position ${id} twice`);
+      inGroup.add(id);
     }
     const names = g.paramNames;
     if (names !== undefined && (!Array.isArray(names) || names.length !== g.params.length || names.some((n) => typeof n !== 'string'))) {
@@ -197,14 +200,30 @@ export function loadStateDictInto<H extends BaseHyper, S extends object>(opt: Op
   const { groups: saved, state } = readStructure(input, op);
   const current = opt.paramGroups;
   if (saved.length !== current.length) {
-    throw new StateDictError('loaded state dict has a different number of parameter groups', {
-      op,
-      hint: `it has ${saved.length}, this optimizer has ${current.length}`,
-    });
+    const label = (g: SavedGroup, i: number): string => {
+      const n = g.own['name'];
+      const names = g.names !== undefined ? `: ${g.names.slice(0, 3).join(', ')}${g.names.length > 3 ? ', …' : ''}` : ` (${g.params.length} parameters)`;
+      return `${groupLabel(i, typeof n === 'string' ? n : undefined)}${names}`;
+    };
+    const fix = saved.length > current.length
+      ? `the saved state has groups this optimizer lacks (${saved.slice(current.length).map((g, k) => label(g, current.length + k)).join('; ')}): ` +
+        'add them first (opt.addParamGroup, or optim.addGroup) and load again, or load by name with optim.loadStateDictByName(opt, sd)'
+      : `this optimizer has groups the saved state lacks (${current.slice(saved.length).map((g, k) => groupLabel(saved.length + k, g.name)).join(', ')}): ` +
+        'load by name with optim.loadStateDictByName(opt, sd), which keeps them as they are';
+    throw new StateDictError(`loaded state dict has a different number of parameter groups (it has ${saved.length}, this optimizer has ${current.length})`, { op, hint: fix });
   }
   const problems = new Problems();
   const idToParam = new Map<number, Tensor>();
   const idLabel = new Map<number, string>();
+  // A position listed again (a repeated group, PyTorch #36831) must stand for the same parameter.
+  const mapId = (id: number, p: Tensor, label: string): void => {
+    const known = idToParam.get(id);
+    if (known !== undefined && known !== p) problems.add(StateDictError, `saved parameter position ${id} stands for two different parameters (${idLabel.get(id)} and ${label})`);
+    else if (known === undefined) {
+      idToParam.set(id, p);
+      idLabel.set(id, label);
+    }
+  };
   const nonEmpty = (i: number): boolean => current[i]!.params.length > 0 || saved[i]!.params.length > 0;
   const byName = current.some((_, i) => nonEmpty(i)) && current.every((g, i) => !nonEmpty(i) || (g.paramNames !== undefined && saved[i]!.names !== undefined));
   if (byName) {
@@ -222,8 +241,7 @@ export function loadStateDictInto<H extends BaseHyper, S extends object>(opt: Op
         return;
       }
       s.params.forEach((id, k) => {
-        idToParam.set(id, here.get(s.names![k]!)!);
-        idLabel.set(id, `'${s.names![k]}'`);
+        mapId(id, here.get(s.names![k]!)!, `'${s.names![k]}'`);
       });
     });
   } else {
@@ -235,8 +253,7 @@ export function loadStateDictInto<H extends BaseHyper, S extends object>(opt: Op
     }
     current.forEach((g, i) =>
       saved[i]!.params.forEach((id, k) => {
-        idToParam.set(id, g.params[k]!);
-        idLabel.set(id, g.paramNames !== undefined ? `'${g.paramNames[k]}'` : `at position ${id}`);
+        mapId(id, g.params[k]!, g.paramNames !== undefined ? `'${g.paramNames[k]}'` : `at position ${id}`);
       }),
     );
   }
@@ -265,12 +282,10 @@ export function loadStateDictInto<H extends BaseHyper, S extends object>(opt: Op
   current.forEach((g, i) => {
     const s = saved[i]!;
     const gr = g as unknown as Record<string, unknown>;
+    // As PyTorch, the saved group replaces the current one (its hyperparameters, group keys and the user's own keys).
+    for (const key of Object.keys(gr)) if (key !== 'params' && key !== 'paramNames' && key !== 'name') delete gr[key];
     Object.assign(gr, hypers[i]);
-    for (const key of GROUP_EXTRA_KEYS) {
-      if (key === 'name') continue;
-      if (s.own[key] !== undefined) gr[key] = s.own[key];
-      else delete gr[key];
-    }
+    for (const [key, v] of Object.entries(s.own)) if (key !== 'name' && v !== undefined && !Object.hasOwn(schema.keys, key)) gr[key] = v;
     // NOTE: the current group's name wins; a saved name is adopted only by an unnamed group.
     if (g.name === undefined && typeof s.own['name'] === 'string') g.name = s.own['name'];
   });

@@ -24,12 +24,35 @@ export interface NotASet {
  */
 export type ParamsSource = Tensor | (Iterable<Tensor> & NotASet) | (Iterable<NamedParameter> & NotASet);
 
+declare global {
+  /**
+   * Keys of your own on parameter groups (timm's `lrScale`, a layer id, a
+   * tag for your logger), declared once in your program so that group specs
+   * and live groups are typed with them:
+   *
+   * ```ts
+   * declare global {
+   *   interface KindlingGroupKeys { lrScale?: number }
+   * }
+   * const opt = new optim.AdamW([{ params: head, lrScale: 0.5 }]);
+   * opt.paramGroups[0].lrScale; // number | undefined
+   * ```
+   *
+   * At run time (plain JavaScript, a PyTorch state dict) every key that is
+   * neither a hyperparameter nor a group key is kept as the user's own,
+   * unless it looks like a mistake for a known key (docs/param-groups.md,
+   * "Keys on a group"). Declare keys as optional: a group need not carry them.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled by declaration merging
+  interface KindlingGroupKeys {}
+}
+
 /**
  * Keys a group may carry besides the optimizer's hyperparameters. `name`
  * labels the group in errors, `toString()` and state dicts. The others are
  * written by learning-rate schedulers (PyTorch's `initial_lr`, `max_lr` …).
  */
-export interface GroupExtras {
+export interface GroupExtras extends KindlingGroupKeys {
   /** The group's label, shown wherever groups are shown. */
   name?: string;
   /** Set by schedulers: the lr a schedule starts from. */

@@ -366,7 +366,7 @@ describe('refusals leave the optimizer unchanged', () => {
         sd.paramGroups[1]!.params = [0];
         return sd;
       },
-      match: /saved parameter position 0 appears twice/,
+      match: /saved parameter position 0 stands for two different parameters/,
     },
   ];
 
