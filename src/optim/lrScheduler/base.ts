@@ -6,6 +6,7 @@
  * (a `groups` selector) and groups added to the optimizer later.
  */
 import { ParamGroupError } from '../../errors.js';
+import { formatScheduler, INSPECT } from './print.js';
 import type { GroupSelector, SchedulableGroup, SchedulableOptimizer, Scheduler, SchedulerOptions, SchedulerStateDict } from './types.js';
 import {
   assignFields, checkFields, checkOptimizer, checkOptionKeys, groupLabel, GroupTracker, intOption, saveFields, warn, type FieldKind,
@@ -70,10 +71,15 @@ export abstract class LRScheduler implements Scheduler {
    */
   protected initial = false;
 
-  protected constructor(op: string, optimizer: SchedulableOptimizer, options: SchedulerOptions, keys: readonly string[]) {
+  /**
+   * `positional` holds whatever a subclass constructor got after its options
+   * (nothing, in TypeScript), so a PyTorch-style positional call gets a hint
+   * naming each value it passed.
+   */
+  protected constructor(op: string, optimizer: SchedulableOptimizer, options: SchedulerOptions, keys: readonly string[], positional: readonly unknown[] = []) {
     this.op = op;
     this.optimizer = checkOptimizer(op, optimizer);
-    const opts = checkOptionKeys(op, options, keys);
+    const opts = checkOptionKeys(op, options, keys, positional);
     this.lastEpoch = intOption(op, 'lastEpoch', opts['lastEpoch'], -1, -1);
     this.resuming = this.lastEpoch !== -1;
     this.tracker = new GroupTracker(op, this.optimizer, opts['groups'] as GroupSelector | undefined);
@@ -288,6 +294,30 @@ export abstract class LRScheduler implements Scheduler {
   /** The lr of each driven group after the last step. */
   getLastLr(): number[] {
     return [...this.lastLr];
+  }
+
+  /**
+   * The text form, PyTorch-style: the class, its options, and the last lr
+   * of each group it drives (also what `console.log(sched)` shows).
+   */
+  toString(): string {
+    const all = this.optimizer.paramGroups;
+    const own = this as unknown as Record<string, unknown>;
+    return formatScheduler({
+      name: this.op,
+      options: [...this.printedOptions().map((k) => [k, own[k]] as const), ['lastEpoch', this.lastEpoch] as const],
+      groups: this.tracker.indices.map((i, k) => ({ index: i, name: all[i]?.name, lr: this.lastLr[k]! })),
+    });
+  }
+
+  /** The fields the text form shows (default: the saved hyperparameters). */
+  protected printedOptions(): string[] {
+    return Object.keys(this.stateFields());
+  }
+
+  /** Node's inspector prints the text form, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** The fields saved by `stateDict()` besides the base ones (hyperparameters and counters). */

@@ -5,6 +5,7 @@
 import { ArgumentTypeError, StateDictError, ValueError } from '../../errors.js';
 import { LRScheduler } from './base.js';
 import { ReduceLROnPlateau } from './plateau.js';
+import { formatScheduler, INSPECT } from './print.js';
 import type { SchedulableOptimizer, Scheduler, SchedulerStateDict } from './types.js';
 import { checkFields, checkOptimizer, checkOptionKeys, fmtValue, intOption } from './util.js';
 
@@ -36,6 +37,18 @@ function checkChildren(op: string, schedulers: unknown, optimizer: SchedulableOp
     }
   });
   return schedulers as EpochScheduler[];
+}
+
+/** The text form of a composite: its own options, each child, and the last lr of each group. */
+function compositeText(name: string, optimizer: SchedulableOptimizer, options: [string, unknown][], children: readonly Scheduler[], lastLr: readonly number[]): string {
+  const all = optimizer.paramGroups;
+  const indices = unionIndices(children as EpochScheduler[]);
+  return formatScheduler({
+    name,
+    options,
+    children: children.map((c) => String(c)),
+    groups: indices.map((i, k) => ({ index: i, name: all[i]?.name, lr: lastLr[k] ?? all[i]!.lr })),
+  });
 }
 
 function unionIndices(children: readonly EpochScheduler[]): number[] {
@@ -73,10 +86,10 @@ export class SequentialLR implements EpochScheduler {
   private lastLr: number[];
   private readonly op = 'SequentialLR';
 
-  constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions) {
+  constructor(optimizer: SchedulableOptimizer, options: SequentialLROptions, ...positional: never[]) {
     const op = this.op;
     this.optimizer = checkOptimizer(op, optimizer);
-    checkOptionKeys(op, options, ['schedulers', 'milestones', 'lastEpoch']);
+    checkOptionKeys(op, options, ['schedulers', 'milestones', 'lastEpoch'], positional);
     this.schedulers = checkChildren(op, options?.schedulers, this.optimizer, false) as LRScheduler[];
     const m: unknown = options.milestones;
     const n = this.schedulers.length;
@@ -111,6 +124,16 @@ export class SequentialLR implements EpochScheduler {
       check: (group, index) => this.active().tracker.check(group, index),
       added: (group, index) => this.active().tracker.added(group, index),
     });
+  }
+
+  /** The text form: milestones, epoch, each scheduler, and each group's last lr. */
+  toString(): string {
+    return compositeText(this.op, this.optimizer, [['milestones', this.milestones], ['lastEpoch', this.lastEpoch]], this.schedulers, this.lastLr);
+  }
+
+  /** Node's inspector prints the text form, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** The running child's position. */
@@ -268,6 +291,16 @@ export class ChainedScheduler implements EpochScheduler {
     let lr = start;
     for (let e = 0; e <= epoch; e++) for (const d of drivers) lr = d.s.chainLr(d.k, lr, e);
     for (const d of drivers) d.s.placeGroup(d.k, lr);
+  }
+
+  /** The text form: each scheduler, and each group's last lr. */
+  toString(): string {
+    return compositeText(this.op, this.optimizer, [], this.schedulers, this.lastLr);
+  }
+
+  /** Node's inspector prints the text form, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** Steps every scheduler, in order. */

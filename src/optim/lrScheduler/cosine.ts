@@ -29,8 +29,8 @@ export class CosineAnnealingLR extends LRScheduler {
   etaMins: number[] = [];
   private readonly etaMinOption: PerGroupNumber;
 
-  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions) {
-    super('CosineAnnealingLR', optimizer, options, [...BASE_KEYS, 'tMax', 'etaMin', 'scaleByLrMult']);
+  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingLROptions, ...positional: never[]) {
+    super('CosineAnnealingLR', optimizer, options, [...BASE_KEYS, 'tMax', 'etaMin', 'scaleByLrMult'], positional);
     const o: Partial<CosineAnnealingLROptions> = options ?? {};
     this.tMax = numberOption(this.op, 'tMax', o.tMax);
     if (!(this.tMax > 0) || !Number.isFinite(this.tMax)) throw new ValueError(`tMax must be a positive number of epochs, got ${fmtValue(this.tMax)}`, { op: this.op });
@@ -114,8 +114,8 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   private readonly etaMinOption: PerGroupNumber;
   protected override readonly setsFromBase = true;
 
-  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions) {
-    super('CosineAnnealingWarmRestarts', optimizer, options, [...BASE_KEYS, 't0', 'tMult', 'etaMin', 'scaleByLrMult']);
+  constructor(optimizer: SchedulableOptimizer, options: CosineAnnealingWarmRestartsOptions, ...positional: never[]) {
+    super('CosineAnnealingWarmRestarts', optimizer, options, [...BASE_KEYS, 't0', 'tMult', 'etaMin', 'scaleByLrMult'], positional);
     const o: Partial<CosineAnnealingWarmRestartsOptions> = options ?? {};
     this.t0 = intOption(this.op, 't0', o.t0, 1);
     this.tI = this.t0;

@@ -128,8 +128,8 @@ export class CyclicLR extends LRScheduler {
   private readonly pendingBase: number[] = [];
   private readonly opts: { baseLr: PerGroupNumber; maxLr: PerGroupNumber; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
 
-  constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions) {
-    super('CyclicLR', optimizer, options, CYCLIC_KEYS);
+  constructor(optimizer: SchedulableOptimizer, options: CyclicLROptions, ...positional: never[]) {
+    super('CyclicLR', optimizer, options, CYCLIC_KEYS, positional);
     const o: Partial<CyclicLROptions> = options ?? {};
     const op = this.op;
     const scale = boolOption(op, 'scaleByLrMult', o.scaleByLrMult, true);
@@ -220,6 +220,21 @@ export class CyclicLR extends LRScheduler {
     return lr;
   }
 
+  /** Iterations of the rising half of the cycle. */
+  get stepSizeUp(): number {
+    return this.totalSize * this.stepRatio;
+  }
+
+  /** Iterations of the falling half of the cycle. */
+  get stepSizeDown(): number {
+    return this.totalSize - this.stepSizeUp;
+  }
+
+  protected override printedOptions(): string[] {
+    const momentum = this.cycleMomentum ? ['baseMomentums', 'maxMomentums'] : [];
+    return ['baseLrs', 'maxLrs', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', ...momentum];
+  }
+
   protected override stateFields(): Readonly<Record<string, FieldKind>> {
     return {
       maxLrs: 'perGroup', totalSize: 'number', stepRatio: 'number', mode: 'string', gamma: 'number', scaleMode: 'string',
@@ -299,8 +314,8 @@ export class OneCycleLR extends LRScheduler {
   protected override readonly setsFromBase = true;
   private readonly opts: { maxLr: PerGroupNumber; divFactor: number; finalDivFactor: number; baseMomentum?: PerGroupNumber; maxMomentum?: PerGroupNumber };
 
-  constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions) {
-    super('OneCycleLR', optimizer, options, ONE_CYCLE_KEYS);
+  constructor(optimizer: SchedulableOptimizer, options: OneCycleLROptions, ...positional: never[]) {
+    super('OneCycleLR', optimizer, options, ONE_CYCLE_KEYS, positional);
     const o: Partial<OneCycleLROptions> = options ?? {};
     const op = this.op;
     if (o.totalSteps === undefined && o.epochs === undefined && o.stepsPerEpoch === undefined) {

@@ -44,8 +44,8 @@ abstract class LambdaScheduler extends LRScheduler {
   lrLambdas: LrLambda[] = [];
   private readonly lambdaSpec: LrLambda | readonly LrLambda[];
 
-  protected constructor(op: string, optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    super(op, optimizer, options, [...BASE_KEYS, 'lrLambda']);
+  protected constructor(op: string, optimizer: SchedulableOptimizer, options: LambdaLROptions, positional: readonly unknown[]) {
+    super(op, optimizer, options, [...BASE_KEYS, 'lrLambda'], positional);
     const spec = (options as Partial<LambdaLROptions> | undefined)?.lrLambda;
     const list: readonly unknown[] = Array.isArray(spec) ? spec : [spec];
     if (list.some((f) => !isCallableLike(f))) {
@@ -108,8 +108,8 @@ abstract class LambdaScheduler extends LRScheduler {
 export class LambdaLR extends LambdaScheduler {
   protected override readonly setsFromBase = true;
 
-  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    super('LambdaLR', optimizer, options);
+  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions, ...positional: never[]) {
+    super('LambdaLR', optimizer, options, positional);
     this.initialStep();
   }
 
@@ -127,8 +127,8 @@ export class LambdaLR extends LambdaScheduler {
  * ```
  */
 export class MultiplicativeLR extends LambdaScheduler {
-  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions) {
-    super('MultiplicativeLR', optimizer, options);
+  constructor(optimizer: SchedulableOptimizer, options: LambdaLROptions, ...positional: never[]) {
+    super('MultiplicativeLR', optimizer, options, positional);
     this.initialStep();
   }
 
@@ -172,8 +172,8 @@ export class StepLR extends FactorScheduler {
   stepSize: number;
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: StepLROptions) {
-    super('StepLR', optimizer, options, [...BASE_KEYS, 'stepSize', 'gamma']);
+  constructor(optimizer: SchedulableOptimizer, options: StepLROptions, ...positional: never[]) {
+    super('StepLR', optimizer, options, [...BASE_KEYS, 'stepSize', 'gamma'], positional);
     const o: Partial<StepLROptions> = options ?? {};
     this.stepSize = intOption(this.op, 'stepSize', o.stepSize, 1);
     this.gamma = numberOption(this.op, 'gamma', o.gamma, 0.1);
@@ -214,8 +214,8 @@ export class MultiStepLR extends FactorScheduler {
   milestones: number[];
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions) {
-    super('MultiStepLR', optimizer, options, [...BASE_KEYS, 'milestones', 'gamma']);
+  constructor(optimizer: SchedulableOptimizer, options: MultiStepLROptions, ...positional: never[]) {
+    super('MultiStepLR', optimizer, options, [...BASE_KEYS, 'milestones', 'gamma'], positional);
     const o: Partial<MultiStepLROptions> = options ?? {};
     const m: unknown = o.milestones;
     if (!Array.isArray(m) || m.some((x) => !Number.isInteger(x) || (x as number) < 0)) {
@@ -261,8 +261,8 @@ export class ConstantLR extends FactorScheduler {
   factor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}) {
-    super('ConstantLR', optimizer, options, [...BASE_KEYS, 'factor', 'totalIters']);
+  constructor(optimizer: SchedulableOptimizer, options: ConstantLROptions = {}, ...positional: never[]) {
+    super('ConstantLR', optimizer, options, [...BASE_KEYS, 'factor', 'totalIters'], positional);
     const o: ConstantLROptions = options ?? {};
     // NOTE: stricter than PyTorch, which accepts 0 and then divides by it at totalIters (lr NaN).
     this.factor = factorOption(this.op, 'factor', o.factor, 1 / 3, 0, 1, true);
@@ -310,8 +310,8 @@ export class LinearLR extends FactorScheduler {
   endFactor: number;
   totalIters: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}) {
-    super('LinearLR', optimizer, options, [...BASE_KEYS, 'startFactor', 'endFactor', 'totalIters']);
+  constructor(optimizer: SchedulableOptimizer, options: LinearLROptions = {}, ...positional: never[]) {
+    super('LinearLR', optimizer, options, [...BASE_KEYS, 'startFactor', 'endFactor', 'totalIters'], positional);
     const o: LinearLROptions = options ?? {};
     // NOTE: startFactor 0 is refused as in PyTorch 2.x (1.13 accepted it and divided by zero).
     this.startFactor = factorOption(this.op, 'startFactor', o.startFactor, 1 / 3, 0, 1, true);
@@ -356,8 +356,8 @@ export interface ExponentialLROptions extends SchedulerOptions {
 export class ExponentialLR extends FactorScheduler {
   gamma: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions) {
-    super('ExponentialLR', optimizer, options, [...BASE_KEYS, 'gamma']);
+  constructor(optimizer: SchedulableOptimizer, options: ExponentialLROptions, ...positional: never[]) {
+    super('ExponentialLR', optimizer, options, [...BASE_KEYS, 'gamma'], positional);
     this.gamma = numberOption(this.op, 'gamma', options?.gamma);
     this.initialStep();
   }
@@ -396,8 +396,8 @@ export class PolynomialLR extends FactorScheduler {
   totalIters: number;
   power: number;
 
-  constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}) {
-    super('PolynomialLR', optimizer, options, [...BASE_KEYS, 'totalIters', 'power']);
+  constructor(optimizer: SchedulableOptimizer, options: PolynomialLROptions = {}, ...positional: never[]) {
+    super('PolynomialLR', optimizer, options, [...BASE_KEYS, 'totalIters', 'power'], positional);
     const o: PolynomialLROptions = options ?? {};
     this.totalIters = intOption(this.op, 'totalIters', o.totalIters, 1, 5);
     this.power = numberOption(this.op, 'power', o.power, 1);

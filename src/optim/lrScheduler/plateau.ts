@@ -4,6 +4,7 @@
  * takes part in every reduction after it arrives.
  */
 import { ArgumentTypeError, StateDictError, ValueError } from '../../errors.js';
+import { formatScheduler, INSPECT } from './print.js';
 import type { AbsoluteLrOptions, GroupSelector, PerGroup, SchedulableOptimizer, Scheduler, SchedulerStateDict } from './types.js';
 import {
   assignFields, boolOption, checkFields, checkOptimizer, checkOptionKeys, choiceOption, fmtValue, GroupTracker, intOption, numberOption,
@@ -84,10 +85,10 @@ export class ReduceLROnPlateau implements Scheduler {
   private readonly op = 'ReduceLROnPlateau';
   private readonly minLrOption: PerGroupNumber;
 
-  constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}) {
+  constructor(optimizer: SchedulableOptimizer, options: ReduceLROnPlateauOptions = {}, ...positional: never[]) {
     const op = this.op;
     this.optimizer = checkOptimizer(op, optimizer);
-    checkOptionKeys(op, options, KEYS);
+    checkOptionKeys(op, options, KEYS, positional);
     this.factor = numberOption(op, 'factor', options.factor, 0.1);
     if (!(this.factor < 1.0) || this.factor < 0) {
       throw new ValueError(`factor must be in [0, 1), got ${fmtValue(this.factor)}`, { op, hint: 'newLr = lr · factor, so factor < 1.0 reduces it' });
@@ -173,6 +174,22 @@ export class ReduceLROnPlateau implements Scheduler {
   /** The lr of each driven group after the last step (or at construction). */
   getLastLr(): number[] {
     return [...this.lastLr];
+  }
+
+  /** The text form: the class, its options and counters, and each driven group's last lr. */
+  toString(): string {
+    const all = this.optimizer.paramGroups;
+    const keys = ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLrs', 'eps', 'best', 'numBadEpochs', 'cooldownCounter', 'lastEpoch'] as const;
+    return formatScheduler({
+      name: this.op,
+      options: keys.map((k) => [k, this[k]] as const),
+      groups: this.tracker.indices.map((i, k) => ({ index: i, name: all[i]?.name, lr: this.lastLr[k]! })),
+    });
+  }
+
+  /** Node's inspector prints the text form, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** The counters and hyperparameters as plain data (`best` may be ±Infinity; JSON's `null` loads as the worst). */

@@ -95,6 +95,12 @@ export function preview(
       const g = groups.find((x) => x[key] !== undefined);
       if (g !== undefined) defaults[key] = g[key];
     }
+    if (defaults['momentum'] === undefined && defaults['betas'] === undefined) {
+      // NOTE: the stand-in has a momentum to cycle, so OneCycleLR and CyclicLR
+      // preview without an optimizer; only the lrs are returned.
+      defaults['momentum'] = 0;
+      for (const g of groups) g.momentum = 0;
+    }
   }
   const shadow = new PreviewOptimizer(groups, defaults);
   const sched = makeScheduler(shadow);

@@ -29,13 +29,65 @@ export function checkOptimizer(op: string, optimizer: unknown): SchedulableOptim
 }
 
 /**
- * Checks `options` is an object whose keys are all in `known`; an unknown
- * key (a typo in a JSON config) names the nearest valid one.
+ * Each scheduler's options in PyTorch's positional order after the
+ * optimizer (its signature, camelCased), for the hint when a call passes
+ * them positionally as in Python.
  */
-export function checkOptionKeys(op: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+export const POSITIONAL: Readonly<Record<string, readonly string[]>> = {
+  LambdaLR: ['lrLambda', 'lastEpoch'],
+  MultiplicativeLR: ['lrLambda', 'lastEpoch'],
+  StepLR: ['stepSize', 'gamma', 'lastEpoch'],
+  MultiStepLR: ['milestones', 'gamma', 'lastEpoch'],
+  ConstantLR: ['factor', 'totalIters', 'lastEpoch'],
+  LinearLR: ['startFactor', 'endFactor', 'totalIters', 'lastEpoch'],
+  ExponentialLR: ['gamma', 'lastEpoch'],
+  PolynomialLR: ['totalIters', 'power', 'lastEpoch'],
+  CosineAnnealingLR: ['tMax', 'etaMin', 'lastEpoch'],
+  CosineAnnealingWarmRestarts: ['t0', 'tMult', 'etaMin', 'lastEpoch'],
+  CyclicLR: [
+    'baseLr', 'maxLr', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', 'baseMomentum', 'maxMomentum',
+    'lastEpoch',
+  ],
+  OneCycleLR: [
+    'maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor',
+    'finalDivFactor', 'threePhase', 'lastEpoch',
+  ],
+  ReduceLROnPlateau: ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'],
+  SequentialLR: ['schedulers', 'milestones', 'lastEpoch'],
+  SWALR: ['swaLr', 'annealEpochs', 'annealStrategy', 'lastEpoch'],
+};
+
+/** A value as it would be written in TypeScript source, for hints. */
+function sourceText(v: unknown): string {
+  if (typeof v === 'function') return '(…) => …';
+  if (Array.isArray(v)) return `[${v.map(sourceText).join(', ')}]`;
+  return fmtValue(v);
+}
+
+/**
+ * What to write instead of a positional call (PyTorch style): the values
+ * given after the optimizer, named by the scheduler's own options
+ * (`{ stepSize: 30, gamma: 0.1 }`), or its first options when unknown.
+ */
+function positionalHint(op: string, given: readonly unknown[]): string {
+  const names = POSITIONAL[op] ?? [];
+  const pairs = given.length > 0 && given.length <= names.length
+    ? given.map((v, i) => `${names[i]!}: ${sourceText(v)}`)
+    : names.slice(0, 1).map((n) => `${n}: …`);
+  return `options are named, not positional: new optim.lrScheduler.${op}(optimizer, { ${pairs.join(', ')} })`;
+}
+
+/**
+ * Checks `options` is an object whose keys are all in `known`; an unknown
+ * key (a typo in a JSON config) names the nearest valid one. `positional`
+ * (what a constructor got after the options) lets a PyTorch-style
+ * positional call get a hint that names every value it passed.
+ */
+export function checkOptionKeys(op: string, options: unknown, known: readonly string[], positional: readonly unknown[] = []): Record<string, unknown> {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new ArgumentTypeError(`options must be an object such as { ${known[0] ?? 'lastEpoch'}: … }, got ${fmtValue(options)}`, { op });
+    const given = options === null ? [] : [options, ...positional];
+    throw new ArgumentTypeError(`options must be an object, got ${fmtValue(options)}`, { op, hint: positionalHint(op, given) });
   }
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) {

@@ -407,7 +407,7 @@ describe('bad options', () => {
     { call: () => new (S.CyclicLR as new (o: unknown) => unknown)(opt()), error: ArgumentTypeError, match: /CyclicLR: baseLr must be a number, an array with one number per group, or a function \(group, index\) => number, got undefined/ },
     { call: () => new (S.OneCycleLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /OneCycleLR: You must define either totalSteps OR \(epochs AND stepsPerEpoch\)/ },
     { call: () => new (S.SequentialLR as new (o: unknown) => unknown)(opt()), error: ValueError, match: /SequentialLR: expects at least one scheduler, got undefined/ },
-    { call: () => new S.CyclicLR(opt(), null as never), error: ArgumentTypeError, match: /CyclicLR: options must be an object such as \{ lastEpoch: … \}, got null/ },
+    { call: () => new S.CyclicLR(opt(), null as never), error: ArgumentTypeError, match: /CyclicLR: options must be an object, got null \(options are named, not positional: new optim.lrScheduler.CyclicLR\(optimizer, \{ baseLr: … \}\)\)/ },
   ])('$match', ({ call, error, match }) => {
     expect(call).toThrow(error);
     expect(call).toThrow(match);
