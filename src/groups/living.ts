@@ -229,7 +229,7 @@ export type AddGroupSpec<H = AnyOptimizerOptions> = Partial<H> & Multipliers<H> 
   readonly name?: string;
   /**
    * Start from this group's values (e.g. `like: 'head', lrMult: 0.1` for a tenth of the head's rate). Under a
-   * scheduler the lr starts from the group's `initialLr`, so that once scheduled the ratio holds.
+   * scheduler the lr is the group's current lr times the multipliers, and the scheduler keeps the ratio from there.
    */
   readonly like?: string;
   /** Start from the rules of this `paramGroups` result, as if the parameters had been there (they may fall into several groups). */
@@ -255,6 +255,14 @@ interface Draft {
   name: string;
   params: Tensor[];
   values: Record<string, unknown>;
+  /** How far a running schedule has moved the groups' lrs from their base (`lr / initialLr`), when one has. */
+  scheduled?: number;
+}
+
+/** `lr / initialLr` of a group a scheduler drives (how far its schedule has moved it); undefined for an unscheduled group. */
+function scheduleFactor(group: object): number | undefined {
+  const { lr, initialLr } = group as { lr?: unknown; initialLr?: unknown };
+  return typeof lr === 'number' && typeof initialLr === 'number' && initialLr > 0 ? lr / initialLr : undefined;
 }
 
 /** The hyperparameters an optimizer takes (every optimizer's, for a MultiOptimizer); undefined when unknown. */
@@ -345,8 +353,11 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
   if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
 
   let drafts: Draft[];
-  if (fromPlan !== undefined) drafts = draftsFromRules(fromPlan, model, new Set(params), multi !== undefined, op);
-  else if (s.like !== undefined) drafts = [draftLike(optimizer, s.like, params, op)];
+  if (fromPlan !== undefined) {
+    drafts = draftsFromRules(fromPlan, model, new Set(params), multi !== undefined, op);
+    const scheduled = optimizer.paramGroups.map(scheduleFactor).find((f) => f !== undefined);
+    for (const d of drafts) d.scheduled = scheduled;
+  } else if (s.like !== undefined) drafts = [draftLike(optimizer, s.like, params, op)];
   else drafts = [{ name: 'added', params, values: {} }];
 
   // This spec's values on top.
@@ -366,6 +377,10 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
       d.values[k] = v * f;
       if (k === 'lr') d.values.lrMult = (typeof d.values.lrMult === 'number' ? d.values.lrMult : 1) * f;
     }
+    // NOTE: a scheduler keeps a new group's lr as given and schedules it in
+    // proportion from there, so a derived lr (not one given here) is moved as
+    // far as the running schedule has moved the others: the ratio holds.
+    if (own.lr === undefined && d.scheduled !== undefined && typeof d.values.lr === 'number') d.values.lr = d.values.lr * d.scheduled;
     if (typeof s.name === 'string') d.name = drafts.length === 1 ? s.name : `${s.name}/${d.name}`;
   }
   if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
@@ -436,11 +451,11 @@ function draftLike(optimizer: OptimizerLike, like: unknown, params: Tensor[], op
     values[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
   }
   // NOTE: under a scheduler the group's lr has already moved; start from the
-  // lr its schedule started from (initialLr), since the scheduler schedules
-  // the new group from its own start too, keeping the ratio between them.
+  // lr its schedule started from (initialLr) so multipliers apply to the base,
+  // and move it as far as the schedule has (see `scheduled`).
   if (typeof group.initialLr === 'number') values.lr = group.initialLr;
   if (optimizer instanceof MultiOptimizer) values.optimizer = optimizer.optimizerOf(group);
-  return { name: `${group.name ?? `group ${at}`}+added`, params, values };
+  return { name: `${group.name ?? `group ${at}`}+added`, params, values, scheduled: scheduleFactor(group) };
 }
 
 /** Throws what the optimizer would throw on adding this group, without adding it. */

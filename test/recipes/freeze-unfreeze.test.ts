@@ -144,8 +144,10 @@ describe('the freeze / unfreeze recipe matches PyTorch', () => {
     for (let t = 0; t < r.steps; t++) {
       if (t === r.unfreeze_at) {
         nn.utils.unfreeze(model.base);
-        // Joins the running schedule at once (cosine factor of step t), then gets its own warm-up.
-        opt.addParamGroup({ params: model.base.parameters(), lr: r.base_lr, name: 'base' });
+        // Joins at a tenth of the head's lr now (the lr given is kept), follows the running schedule
+        // in proportion from there, and gets its own warm-up on top.
+        expect(opt.paramGroups[0]!.lr / 10).toBeCloseTo(r.base_lr * (1 + Math.cos((Math.PI * t) / r.cosine_t_max)) / 2, 15);
+        opt.addParamGroup({ params: model.base.parameters(), lr: opt.paramGroups[0]!.lr / 10, name: 'base' });
         baseWarmup = new S.LinearLR(opt, { startFactor: r.base_warmup_start, totalIters: r.base_warmup_steps, groups: ['base'] });
       }
       lrs.push([opt.paramGroups[0]!.lr, opt.paramGroups[1]?.lr ?? 0]);

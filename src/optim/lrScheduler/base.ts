@@ -9,7 +9,7 @@ import { ParamGroupError } from '../../errors.js';
 import { formatScheduler, INSPECT } from './print.js';
 import type { GroupSelector, SchedulableGroup, SchedulableOptimizer, Scheduler, SchedulerOptions, SchedulerStateDict } from './types.js';
 import {
-  assignFields, checkFields, checkOptimizer, checkOptionKeys, groupLabel, GroupTracker, intOption, saveFields, warn, type FieldKind,
+  assignFields, checkFields, checkOptimizer, checkOptionKeys, fmtValue, groupLabel, GroupTracker, intOption, saveFields, warn, type FieldKind,
 } from './util.js';
 
 /** The option keys every epoch-based scheduler accepts. */
@@ -30,14 +30,15 @@ const BASE_FIELDS: Readonly<Record<string, FieldKind>> = {
  * groups, records `initialLr` and applies epoch 0 (so constructing a
  * scheduler may change the lrs at once, as in PyTorch).
  *
- * Groups added to the optimizer later are scheduled from the moment they
- * arrive: as if they had been there from the start, with their own lr as
- * their base lr (`initialLr`), at the scheduler's current epoch. Schedulers
- * stepped side by side each place a new group by themselves, which is exact
- * when their factors only multiply (StepLR, LinearLR, ExponentialLR …); to
- * compose one that does not (CosineAnnealingLR with `etaMin`, LambdaLR, the
- * cyclical ones) with others, put them in a `ChainedScheduler`, which
- * replays a new group through all of them.
+ * A group added to the optimizer later keeps the lr it was given at that
+ * moment, exactly, and follows the schedule in proportion from the next
+ * step: its base lr (`initialLr`) is solved from that lr (`lr / f(t)`, or
+ * the affine form with `etaMin`); an `initialLr` given on the group is its
+ * base instead. Schedulers stepped side by side each solve a base by
+ * themselves, which is exact when their factors only multiply (StepLR,
+ * LinearLR, ExponentialLR …); to compose one that does not (CosineAnnealingLR
+ * with `etaMin`, LambdaLR) with others, put them in a `ChainedScheduler`,
+ * which solves one base for the whole chain.
  *
  * ```ts
  * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });
@@ -140,8 +141,9 @@ export abstract class LRScheduler implements Scheduler {
 
   /**
    * Checks and prepares one group (throwing here changes nothing) and
-   * returns what commits it: subclass values, `initialLr`, the base lr, and
-   * for a group that arrives later, its lr at the current epoch.
+   * returns what commits it: subclass values, `initialLr` and the base lr.
+   * A group that arrives while the schedule runs keeps the lr it was given
+   * and gets the base that puts it there now (see {@link prepareLate}).
    */
   private adoptGroup(group: SchedulableGroup, index: number, position: number, late: boolean): () => void {
     if (!late && this.resuming && typeof group.initialLr !== 'number') {
@@ -151,17 +153,105 @@ export abstract class LRScheduler implements Scheduler {
       });
     }
     const commit = this.prepareGroup(group, index, position, late);
+    if (late) return this.prepareLate(group, index, position, commit);
     return () => {
       commit();
       // NOTE: as PyTorch's setdefault: an initialLr already there (from another
       // scheduler or a loaded optimizer state) is kept.
       if (typeof group.initialLr !== 'number') group.initialLr = group.lr;
       this.baseLrs[position] = this.baseLrOf(group, position);
-      if (late) {
-        group.lr = this.joinLr(position);
-        this.lastLr[position] = group.lr;
-      }
     };
+  }
+
+  /**
+   * A group added while the schedule runs (kindling's rule, beyond PyTorch):
+   * its lr stays exactly what it was given, and its base lr is solved so
+   * that the schedule's curve passes through that lr now (`base = lr / f(t)`
+   * where the schedule multiplies; the affine form where `etaMin` adds), so
+   * from the next step on it follows the schedule in proportion. An explicit
+   * `initialLr` on the group is its base instead, as PyTorch's `initial_lr`.
+   * Throws (changing nothing) where no base gives the lr (a factor of 0).
+   */
+  protected prepareLate(group: SchedulableGroup, index: number, position: number, commit: () => void): () => void {
+    const explicit = typeof group.initialLr === 'number' ? group.initialLr : undefined;
+    const base = explicit ?? this.trial(group, index, position, commit, () => this.solveBase(group, index, (b) => this.lrFromStart(position, b), 'initialLr'));
+    return () => {
+      commit();
+      if (typeof group.initialLr !== 'number') group.initialLr = base;
+      this.baseLrs[position] = base;
+      this.lastLr[position] = group.lr;
+    };
+  }
+
+  /**
+   * Runs `fn` with the group's values committed for a moment, then puts
+   * everything back: the scheduler's per-group arrays (a new group's entries
+   * are appended, so they are cut off again) and the group's own keys.
+   */
+  protected trial<T>(group: SchedulableGroup, index: number, position: number, commit: () => void, fn: () => T): T {
+    const arrays = Object.values(this).filter((v): v is unknown[] => Array.isArray(v));
+    const lengths = arrays.map((a) => a.length);
+    const keys = { ...group } as Record<string, unknown>;
+    this.trialGroup = { group, index, position };
+    try {
+      commit();
+      return fn();
+    } finally {
+      this.trialGroup = undefined;
+      arrays.forEach((a, i) => {
+        a.length = lengths[i]!;
+      });
+      const live = group as unknown as Record<string, unknown>;
+      for (const k of Object.keys(live)) if (!(k in keys)) delete live[k];
+      Object.assign(live, keys);
+    }
+  }
+
+  private trialGroup: { group: SchedulableGroup; index: number; position: number } | undefined;
+
+  /** Driven group `k` (also the group being adopted, while it is tried). */
+  protected groupAt(k: number): SchedulableGroup {
+    const t = this.trialGroup;
+    return t !== undefined && t.position === k ? t.group : this.groups()[k]!;
+  }
+
+  /** The index in `paramGroups` of driven group `k` (also of the group being adopted). */
+  protected indexAt(k: number): number {
+    const t = this.trialGroup;
+    return t !== undefined && t.position === k ? t.index : this.tracker.indices[k]!;
+  }
+
+  /**
+   * The base `b` with `lrAt(b)` equal to the group's lr. `lrAt` is affine in
+   * `b` (every schedule is: factors multiply, `etaMin` adds), so two points
+   * give it. Throws naming `option` where the slope is 0.
+   */
+  protected solveBase(group: SchedulableGroup, index: number, lrAt: (b: number) => number, option: 'initialLr' | 'maxLr'): number {
+    const at0 = lrAt(0);
+    const slope = lrAt(1) - at0;
+    const base = (group.lr - at0) / slope;
+    if (slope === 0 || !Number.isFinite(base)) {
+      throw new ParamGroupError(
+        `${groupLabel(index, group.name)} arrives at epoch ${this.lastEpoch}, where the schedule's factor is ${slope === 0 ? 0 : fmtValue(slope)}: no base lr puts it at lr ${fmtValue(group.lr)}`,
+        {
+          op: this.op,
+          hint: option === 'initialLr'
+            ? 'set initialLr on the group: its base lr, which the schedule then follows from the next step'
+            : 'set maxLr on the group: its peak lr, which the schedule then follows from the next step',
+        },
+      );
+    }
+    return base;
+  }
+
+  /** The lr driven group `k` would have now, had it been there from the start with base lr `b`. */
+  protected lrFromStart(k: number, b: number): number {
+    this.baseLrs[k] = b;
+    if (this.setsFromBase) return this.chainLr(k, b, this.lastEpoch);
+    // NOTE: a replay rather than a closed form: it follows the chain's own floating-point path.
+    let lr = b;
+    for (let e = 0; e <= this.lastEpoch; e++) lr = this.chainLr(k, lr, e);
+    return lr;
   }
 
   /** Subclass hook: validate and prepare the group's own values (may throw, must not change anything). */
@@ -184,20 +274,6 @@ export abstract class LRScheduler implements Scheduler {
   abstract chainLr(k: number, lr: number, e: number): number;
 
   /**
-   * The lr of a group that just arrived, at the current epoch, as if it had
-   * been there from the start: its own lr replayed through every step so
-   * far (so other schedulers' factors already on it stay).
-   */
-  protected joinLr(k: number): number {
-    if (this.setsFromBase) return this.chainLr(k, this.groups()[k]!.lr, this.lastEpoch);
-    // NOTE: a replay rather than a closed form: the late group then follows
-    // the same floating-point path as a group that was there from epoch 0.
-    let lr = this.groups()[k]!.lr;
-    for (let e = 0; e <= this.lastEpoch; e++) lr = this.chainLr(k, lr, e);
-    return lr;
-  }
-
-  /**
    * Whether each step sets the lr from the base lr alone, ignoring the
    * current lr (LambdaLR, the cyclical and warm-restart schedules): a group
    * that arrives then needs only the current epoch, not a replay.
@@ -207,16 +283,6 @@ export abstract class LRScheduler implements Scheduler {
   /** The chainable rule: the driven groups' lrs at `lastEpoch` from their current lrs. */
   protected computeLr(): number[] {
     return this.groups().map((g, k) => this.chainLr(k, g.lr, this.lastEpoch));
-  }
-
-  /**
-   * Puts driven group `k` at `lr` (what ChainedScheduler does after replaying
-   * a group added later through all its schedulers).
-   * @internal
-   */
-  placeGroup(k: number, lr: number): void {
-    this.groups()[k]!.lr = lr;
-    this.lastLr[k] = lr;
   }
 
   /** The closed form at `lastEpoch` (from the base lrs); the chainable rule where there is none. */

@@ -4,6 +4,7 @@
  */
 import { ArgumentTypeError, StateDictError, ValueError } from '../../errors.js';
 import { LRScheduler } from './base.js';
+import { CyclicLR, OneCycleLR } from './cyclic.js';
 import { ReduceLROnPlateau } from './plateau.js';
 import { formatScheduler, INSPECT } from './print.js';
 import type { SchedulableOptimizer, Scheduler, SchedulerStateDict } from './types.js';
@@ -237,8 +238,8 @@ export class ChainedScheduler implements EpochScheduler {
   readonly schedulers: EpochScheduler[];
   private lastLr: number[];
   private readonly op = 'ChainedScheduler';
-  /** The lr of the group being added, before any scheduler placed it. */
-  private arrivingLr: number | undefined;
+  /** Whether the group being added came with its own initialLr (then it is every scheduler's base). */
+  private arriving: { explicit: boolean } | undefined;
 
   constructor(schedulers: readonly EpochScheduler[]);
   constructor(optimizer: SchedulableOptimizer, options: ChainedSchedulerOptions);
@@ -256,7 +257,7 @@ export class ChainedScheduler implements EpochScheduler {
     // NOTE: registered after the children's hooks, so it runs once they have placed the group.
     this.optimizer.registerParamGroupHook?.({
       check: (group) => {
-        this.arrivingLr = group.lr;
+        this.arriving = { explicit: typeof group.initialLr === 'number' };
       },
       added: (_group, index) => this.replay(index),
     });
@@ -272,25 +273,41 @@ export class ChainedScheduler implements EpochScheduler {
   }
 
   /**
-   * Puts the group just added at `index` where it would be had it been there
-   * from the start: its own lr through every epoch of every scheduler that
-   * drives it, in chain order. Each scheduler placed it on its own already,
-   * which is exact when they only multiply; nested composites and
-   * schedulers at different epochs keep that placement.
+   * Gives the group just added at `index` one base lr for the whole chain:
+   * the base that puts it, through every epoch of every scheduler that
+   * drives it (in chain order), at the lr it was given. Each scheduler
+   * solved a base of its own already, which is exact when they only
+   * multiply; the joint base also covers a cosine with `etaMin` or a
+   * `LambdaLR` (which sets the lr from its base) in the chain. Nested
+   * composites, cyclical schedules and schedulers at different epochs keep
+   * their own bases.
    */
   private replay(index: number): void {
-    const start = this.arrivingLr;
-    this.arrivingLr = undefined;
-    if (start === undefined || !this.schedulers.every((s) => s instanceof LRScheduler)) return;
+    const arriving = this.arriving;
+    this.arriving = undefined;
+    if (arriving === undefined || arriving.explicit || !this.schedulers.every((s) => s instanceof LRScheduler)) return;
     const drivers = (this.schedulers as LRScheduler[])
       .map((s) => ({ s, k: s.tracker.indices.indexOf(index) }))
       .filter((d) => d.k >= 0);
-    if (drivers.length < 2) return;
+    if (drivers.length < 2 || drivers.some((d) => d.s instanceof CyclicLR || d.s instanceof OneCycleLR)) return;
     const epoch = drivers[0]!.s.lastEpoch;
     if (drivers.some((d) => d.s.lastEpoch !== epoch)) return;
-    let lr = start;
-    for (let e = 0; e <= epoch; e++) for (const d of drivers) lr = d.s.chainLr(d.k, lr, e);
-    for (const d of drivers) d.s.placeGroup(d.k, lr);
+    const group = this.optimizer.paramGroups[index]!;
+    const own = drivers.map((d) => d.s.baseLrs[d.k]!);
+    const lrAt = (b: number): number => {
+      for (const d of drivers) d.s.baseLrs[d.k] = b;
+      let lr = b;
+      for (let e = 0; e <= epoch; e++) for (const d of drivers) lr = d.s.chainLr(d.k, lr, e);
+      return lr;
+    };
+    const at0 = lrAt(0);
+    const base = (group.lr - at0) / (lrAt(1) - at0);
+    if (!Number.isFinite(base)) {
+      drivers.forEach((d, i) => (d.s.baseLrs[d.k] = own[i]!));
+      return;
+    }
+    for (const d of drivers) d.s.baseLrs[d.k] = base;
+    group.initialLr = base;
   }
 
   /** The text form: each scheduler, and each group's last lr. */

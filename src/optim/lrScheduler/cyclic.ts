@@ -173,7 +173,8 @@ export class CyclicLR extends LRScheduler {
     if (bm !== undefined) checkHasMomentum(this.op, group, index, this.useBeta1);
     const fresh = late || !this.resuming;
     return () => {
-      if (fresh) group.lr = baseLr;
+      // NOTE: a group added later keeps its lr (prepareLate scales its cycle to it).
+      if (!late && !this.resuming) group.lr = baseLr;
       this.maxLrs[position] = maxLr;
       this.pendingBase[position] = baseLr;
       if (bm !== undefined && mm !== undefined) {
@@ -196,6 +197,32 @@ export class CyclicLR extends LRScheduler {
     return this.pendingBase[position]!;
   }
 
+  /**
+   * A group added while the cycle runs keeps its lr; its baseLr and maxLr
+   * (from the options) are both scaled so that the cycle passes through that
+   * lr now. A `maxLr` on the group is its peak instead, unscaled.
+   */
+  protected override prepareLate(group: SchedulableGroup, index: number, position: number, commit: () => void): () => void {
+    const b0 = this.opts.baseLr.value(group, index, position);
+    const m0 = this.opts.maxLr.value(group, index, position);
+    const peak = typeof group.maxLr === 'number' ? group.maxLr : undefined;
+    const place = (x: number): number => {
+      this.pendingBase[position] = x * b0;
+      this.baseLrs[position] = x * b0;
+      this.maxLrs[position] = peak ?? x * m0;
+      return this.chainLr(position, 0, this.lastEpoch);
+    };
+    const scale = peak !== undefined ? 1 : this.trial(group, index, position, commit, () => this.solveBase(group, index, place, 'maxLr'));
+    return () => {
+      const lr = group.lr;
+      commit();
+      if (typeof group.initialLr !== 'number') group.initialLr = lr;
+      place(scale); // also puts the momentum where the cycle is
+      group.lr = lr;
+      this.lastLr[position] = lr;
+    };
+  }
+
   private scale(x: number): number {
     if (this.scaleFn !== undefined) return invoke(this.scaleFn, x);
     if (this.mode === 'triangular2') return 1 / 2.0 ** (x - 1);
@@ -205,7 +232,7 @@ export class CyclicLR extends LRScheduler {
 
   /** @internal The lr of driven group `k` at epoch `e`; writes its momentum. */
   chainLr(k: number, _lr: number, e: number): number {
-    const group = this.groups()[k]!;
+    const group = this.groupAt(k);
     const cycle = Math.floor(1 + e / this.totalSize);
     const x = 1 + e / this.totalSize - cycle;
     const scaleFactor = x <= this.stepRatio ? x / this.stepRatio : (x - 1) / (this.stepRatio - 1);
@@ -378,15 +405,47 @@ export class OneCycleLR extends LRScheduler {
     return () => {
       if (fresh) {
         // NOTE: OneCycleLR overwrites initialLr (PyTorch does too): the cycle starts at maxLr / divFactor.
-        group.initialLr = maxLr / this.opts.divFactor;
-        group.maxLr = maxLr;
-        group.minLr = group.initialLr / this.opts.finalDivFactor;
+        // A group added later gets its lr keys from prepareLate.
+        if (!late) this.setLrKeys(group, maxLr);
         if (mm !== undefined && bm !== undefined) {
           setMomentum(group, this.useBeta1, mm);
           group.maxMomentum = mm;
           group.baseMomentum = bm;
         }
       }
+    };
+  }
+
+  /** Writes the group's cycle: `maxLr`, `initialLr = maxLr / divFactor`, `minLr = initialLr / finalDivFactor`. */
+  private setLrKeys(group: SchedulableGroup, maxLr: number, initialLr = maxLr / this.opts.divFactor, minLr = initialLr / this.opts.finalDivFactor): void {
+    group.initialLr = initialLr;
+    group.maxLr = maxLr;
+    group.minLr = minLr;
+  }
+
+  /**
+   * A group added while the cycle runs keeps its lr; its cycle (maxLr from
+   * the options and the keys derived from it) is scaled so that it passes
+   * through that lr now. A `maxLr` on the group is its peak instead, with
+   * its own `initialLr` / `minLr` where given.
+   */
+  protected override prepareLate(group: SchedulableGroup, index: number, position: number, commit: () => void): () => void {
+    const lr = group.lr;
+    const peak = typeof group.maxLr === 'number' ? group.maxLr : undefined;
+    const own = peak !== undefined ? { initial: group.initialLr, min: group.minLr } : undefined;
+    const m0 = peak ?? this.opts.maxLr.value(group, index, position);
+    const place = (x: number): number => {
+      if (own !== undefined) this.setLrKeys(group, m0, own.initial, own.min);
+      else this.setLrKeys(group, x * m0);
+      return this.chainLr(position, 0, this.lastEpoch);
+    };
+    const scale = peak !== undefined ? 1 : this.trial(group, index, position, commit, () => this.solveBase(group, index, place, 'maxLr'));
+    return () => {
+      commit();
+      place(scale); // also puts the momentum where the cycle is
+      group.lr = lr;
+      this.baseLrs[position] = group.initialLr!;
+      this.lastLr[position] = lr;
     };
   }
 
@@ -398,7 +457,7 @@ export class OneCycleLR extends LRScheduler {
 
   /** @internal The lr of driven group `k` at step `step`; writes its momentum. */
   chainLr(k: number, _lr: number, step: number): number {
-    const group = this.groups()[k]!;
+    const group = this.groupAt(k);
     const phases = this.phases;
     let start = 0;
     for (let i = 0; i < phases.length; i++) {

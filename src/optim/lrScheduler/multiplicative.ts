@@ -82,8 +82,8 @@ abstract class LambdaScheduler extends LRScheduler {
 
   /** The factor of driven group `k` at `epoch`, checked. */
   protected factor(k: number, epoch: number): number {
-    const index = this.tracker.indices[k]!;
-    const group = this.optimizer.paramGroups[index]!;
+    const index = this.indexAt(k);
+    const group = this.groupAt(k);
     const v: unknown = invoke(this.lrLambdas[k]!, epoch, group, index);
     if (typeof v !== 'number' || Number.isNaN(v)) {
       throw new ArgumentTypeError(`lrLambda returned ${fmtValue(v)} at epoch ${epoch} for ${groupLabel(index, group.name)}; it must return a number`, { op: this.op });

@@ -6,7 +6,8 @@
 import { ArgumentTypeError, ValueError } from '../../errors.js';
 import type { EpochScheduler } from './composite.js';
 import { ReduceLROnPlateau } from './plateau.js';
-import type { SchedulableGroup, SchedulableOptimizer } from './types.js';
+import type { RemovableHandle } from '../types.js';
+import type { ParamGroupHook, SchedulableGroup, SchedulableOptimizer } from './types.js';
 import { checkOptionKeys, fmtValue, intOption } from './util.js';
 
 /** A group for `preview`: its lr and whatever else the scheduler reads. */
@@ -17,6 +18,8 @@ export interface PreviewGroup {
   betas?: readonly [number, number];
   lrMult?: number;
   initialLr?: number;
+  /** OneCycleLR's peak for this group (a late group's own peak). */
+  maxLr?: number;
 }
 
 /** Options of {@link preview}. */
@@ -27,12 +30,31 @@ export interface PreviewOptions {
   groups?: readonly PreviewGroup[];
   /** ReduceLROnPlateau's metric at each step (`metrics[t]` is passed to the t-th `step`). */
   metrics?: readonly number[] | ((step: number) => number);
+  /**
+   * Groups added while the schedule runs (`addParamGroup`), each from step
+   * `at` on: row `at` is the first that has it, at exactly the lr given;
+   * the rows before are shorter by it.
+   */
+  later?: readonly { at: number; group: PreviewGroup }[];
 }
 
-/** The stand-in optimizer: groups of plain values and a step counter. */
+/** The stand-in optimizer: groups of plain values, a step counter, and `addParamGroup` with its hooks. */
 class PreviewOptimizer implements SchedulableOptimizer {
   stepCount = 0;
+  private readonly hooks: ParamGroupHook<SchedulableGroup>[] = [];
   constructor(readonly paramGroups: SchedulableGroup[], readonly defaults: Record<string, unknown>) {}
+
+  registerParamGroupHook(hook: ParamGroupHook<SchedulableGroup>): RemovableHandle {
+    this.hooks.push(hook);
+    return { remove: () => void this.hooks.splice(this.hooks.indexOf(hook), 1) };
+  }
+
+  addParamGroup(group: SchedulableGroup): void {
+    const index = this.paramGroups.length;
+    for (const h of this.hooks) h.check?.(group, index);
+    this.paramGroups.push(group);
+    for (const h of this.hooks) h.added(group, index);
+  }
 }
 
 function copyGroup(g: object): SchedulableGroup {
@@ -48,7 +70,8 @@ function copyGroup(g: object): SchedulableGroup {
  * Runs the scheduler that `makeScheduler` builds on a stand-in optimizer for
  * `steps` steps and returns `lr[t][i]`: the lr of group `i` for training
  * step `t` (row 0 is the lr after construction, then one row per
- * `scheduler.step()`).
+ * `scheduler.step()`). `later` adds groups while it runs, as
+ * `addParamGroup` would, to show how a late group follows the schedule.
  *
  * ```ts
  * const lrs = optim.lrScheduler.preview(
@@ -73,7 +96,11 @@ export function preview(
     });
   }
   intOption(op, 'steps', steps, 1);
-  checkOptionKeys(op, options, ['optimizer', 'groups', 'metrics']);
+  checkOptionKeys(op, options, ['optimizer', 'groups', 'metrics', 'later']);
+  const later = options.later ?? [];
+  if (!Array.isArray(later) || later.some((l) => l === null || typeof l !== 'object' || !Number.isInteger(l.at) || l.at < 1 || l.at >= steps || typeof l.group?.lr !== 'number')) {
+    throw new ArgumentTypeError(`later must be an array of { at, group } with a step 1 <= at < ${steps} and a group with a numeric lr, got ${fmtValue(later)}`, { op });
+  }
   if (options.optimizer !== undefined && options.groups !== undefined) {
     throw new ValueError('give optimizer or groups, not both', { op });
   }
@@ -124,6 +151,12 @@ export function preview(
     shadow.stepCount += 1;
     if (sched instanceof ReduceLROnPlateau) sched.step(metricAt(t));
     else sched.step();
+    for (const l of later) {
+      if (l.at !== t + 1) continue;
+      const g = copyGroup(l.group);
+      if (shadow.defaults['momentum'] !== undefined && g.momentum === undefined && g.betas === undefined) g.momentum = shadow.defaults['momentum'] as number;
+      shadow.addParamGroup(g);
+    }
     rows.push(shadow.paramGroups.map((g) => g.lr));
   }
   return rows;

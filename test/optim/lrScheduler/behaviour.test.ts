@@ -161,7 +161,10 @@ describe('the groups selector', () => {
     opt.addParamGroup({ params: [zeros([1], { requiresGrad: true })], lr: 1, name: 'base' });
     opt.addParamGroup({ params: [zeros([1], { requiresGrad: true })], lr: 1, name: 'other' });
     expect(s.groupIndices).toEqual([1]);
-    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.5, 1]);
+    opt.step();
+    s.step();
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.1, 0.5, 1]); // 'base' follows the schedule from its own lr, 'other' is not driven
+    expect(opt.paramGroups[1]!.initialLr).toBe(2);
   });
 
   it.each([
