@@ -15,6 +15,7 @@ export type {
 export { fromPyTorchStateDict, toPyTorchStateDict } from './state-dict.js';
 export { SGD, sgd } from './sgd.js';
 export * as lrScheduler from './lrScheduler/index.js';
+export * as swaUtils from './swaUtils/index.js';
 export type { SGDOptions, SGDState } from './sgd.js';
 export { Adam, AdamW, adam } from './adam.js';
 export type { AdamOptions, AdamWOptions, AdamState } from './adam.js';
