@@ -31,6 +31,17 @@ struct ArrayArg {
   DType type;
 };
 
+// What an empty or detached array points at: kernels may still form
+// pointers into it or pass it to memset/memcpy with a size of 0, which a null
+// pointer makes undefined behaviour.
+alignas(64) double g_empty[8];
+
+ArrayArg array_arg(void* data, size_t length, DType t) {
+  // NOTE: a detached buffer reports no data; treat it as empty so any access fails the bounds checks.
+  if (data == nullptr) return ArrayArg{g_empty, 0, t};
+  return ArrayArg{data, static_cast<int64_t>(length), t};
+}
+
 const char* dtype_name(DType t) {
   switch (t) {
     case DType::F32: return "Float32Array";
@@ -75,9 +86,7 @@ class Args {
       case napi_uint8_array: dt = DType::U8; break;
       default: fail_type(std::string(name) + " must be a Float32Array, Float64Array, Int32Array or Uint8Array");
     }
-    // NOTE: a detached buffer reports no data; treat it as empty so any access fails the bounds checks.
-    if (data == nullptr) length = 0;
-    return ArrayArg{data, static_cast<int64_t>(length), dt};
+    return array_arg(data, length, dt);
   }
 
   double number(size_t i, const char* name) const {
@@ -112,11 +121,12 @@ class Args {
     return buf;
   }
 
-  // Checks that the strided view (offset, shape, strides) lies inside `arr`.
-  void check_view(const ArrayArg& arr, const char* name, int64_t offset, int nd, const int64_t* shape,
-                  const int64_t* strides) const {
+  // Checks that the strided view (offset, shape, strides) lies inside `arr`;
+  // returns the first and last element it reaches ({0, -1} when empty).
+  std::pair<int64_t, int64_t> check_view(const ArrayArg& arr, const char* name, int64_t offset, int nd,
+                                         const int64_t* shape, const int64_t* strides) const {
     for (int d = 0; d < nd; ++d)
-      if (shape[d] == 0) return;  // nothing is read or written
+      if (shape[d] == 0) return {0, -1};  // nothing is read or written
     __int128 lo = offset, hi = offset;
     for (int d = 0; d < nd; ++d) {
       const __int128 ext = static_cast<__int128>(shape[d] - 1) * strides[d];
@@ -126,6 +136,7 @@ class Args {
       fail_range(std::string(name) + " view (offset " + std::to_string(offset) + ") reaches elements [" +
                  fmt(static_cast<double>(lo)) + ", " + fmt(static_cast<double>(hi)) + "] of an array of length " +
                  std::to_string(arr.length));
+    return {static_cast<int64_t>(lo), static_cast<int64_t>(hi)};
   }
 
   void check_type(const ArrayArg& arr, const char* name, DType want) const {
@@ -173,6 +184,16 @@ Iter read_iter(const Args& A, const double* meta, int64_t count, int nops) {
     for (int d = 0; d < it.nd; ++d) it.strides[k][d] = A.integer(*p++, "stride", -kMaxIndex, kMaxIndex);
   }
   return it;
+}
+
+// Index values that kernels follow are copied into memory no JavaScript can
+// reach, then checked, and the kernels read the copy: an index array on a
+// SharedArrayBuffer (written by a worker meanwhile) or one sharing its buffer
+// with the output (changed by the kernel's own writes) would otherwise change
+// between the check and the use. Elements [from, from + count) of `a`.
+std::vector<int32_t> private_indices(const ArrayArg& a, int64_t from, int64_t count) {
+  const int32_t* p = static_cast<const int32_t*>(a.data) + from;
+  return std::vector<int32_t>(p, p + count);
 }
 
 // ---- entry points ----------------------------------------------------------
@@ -587,8 +608,9 @@ Napi::Value MaxPool2dBackward(const Napi::CallbackInfo& info) {
   const int64_t n = product(A, {planes, out_plane}, "planes * outPlane");
   A.check_length(grad, "grad", n);
   A.check_length(idx, "indices", n);
-  max_pool_backward_kernel(grad.type, out.data, grad.data, static_cast<const int32_t*>(idx.data), planes, in_plane,
-                           out_plane);
+  // The kernel checks each index as it reads it; the copy keeps the read single.
+  const std::vector<int32_t> own = private_indices(idx, 0, n);
+  max_pool_backward_kernel(grad.type, out.data, grad.data, own.data(), planes, in_plane, out_plane);
   return info.Env().Undefined();
 }
 
@@ -775,7 +797,7 @@ Napi::Value GatherOrScatter(const Napi::CallbackInfo& info, bool scatter) {
   if (it.nd < 1) A.fail_range("ndim must be at least 1 (a 0-d tensor is gathered as 1-D)");
   const int dim = static_cast<int>(A.integer_arg(4, "dim", 0, it.nd - 1));
   // Operand order in `it`: the indexed view first, then index (then src).
-  A.check_view(index, "index", it.offset[1], it.nd, it.shape, it.strides[1]);
+  const std::pair<int64_t, int64_t> reach = A.check_view(index, "index", it.offset[1], it.nd, it.shape, it.strides[1]);
   if (scatter) A.check_view(other, "src", it.offset[2], it.nd, it.shape, it.strides[2]);
   const int64_t n = it.numel();
   if (!scatter) A.check_length(out, "out", n);
@@ -796,7 +818,9 @@ Napi::Value GatherOrScatter(const Napi::CallbackInfo& info, bool scatter) {
   const __int128 vmax = dim_stride > 0 ? (target.length - 1 - hi) / dim_stride
                         : dim_stride < 0 ? lo / -static_cast<__int128>(dim_stride)
                                          : static_cast<__int128>(2147483647);
-  const int32_t* idx = static_cast<const int32_t*>(index.data);
+  const std::vector<int32_t> own = private_indices(index, reach.first, reach.second - reach.first + 1);
+  const int32_t* idx = own.data();
+  it.offset[1] -= reach.first;
   Iter ii;
   ii.nd = it.nd;
   ii.nops = 1;
@@ -841,7 +865,8 @@ Napi::Value IndexSelectOrAdd(const Napi::CallbackInfo& info, bool add) {
   const int64_t small = product(A, {d.outer, n, d.inner}, "outer * index.length * inner");
   A.check_length(add ? out : src, add ? "out" : "x", big);
   A.check_length(add ? src : out, add ? "src" : "out", small);
-  const int32_t* idx = static_cast<const int32_t*>(index.data);
+  const std::vector<int32_t> own = private_indices(index, 0, n);
+  const int32_t* idx = own.data();
   check_indices(A, idx, n, d.size, "index", false, 0);
   if (small == 0) return info.Env().Undefined();
   if (add) index_add_kernel(src.type, out.data, src.data, idx, n, d.outer, d.size, d.inner);
@@ -877,9 +902,9 @@ Napi::Value NllLoss(const Napi::CallbackInfo& info) {
   A.check_length(target, "target", n);
   A.check_length(loss, "outLoss", n);
   A.check_length(wout, "outWeight", n);
-  check_indices(A, static_cast<const int32_t*>(target.data), n, d.size, "target", true, ignore);
-  nll_loss_kernel(logp.type, loss.data, wout.data, logp.data, static_cast<const int32_t*>(target.data), weight, d.outer,
-                  d.size, d.inner, ignore);
+  const std::vector<int32_t> own = private_indices(target, 0, n);
+  check_indices(A, own.data(), n, d.size, "target", true, ignore);
+  nll_loss_kernel(logp.type, loss.data, wout.data, logp.data, own.data(), weight, d.outer, d.size, d.inner, ignore);
   return info.Env().Undefined();
 }
 
@@ -898,9 +923,9 @@ Napi::Value NllLossBackward(const Napi::CallbackInfo& info) {
   A.check_length(out, "out", d.outer * d.size * d.inner);
   A.check_length(grad, "grad", n);
   A.check_length(target, "target", n);
-  check_indices(A, static_cast<const int32_t*>(target.data), n, d.size, "target", true, ignore);
-  nll_loss_backward_kernel(grad.type, out.data, grad.data, static_cast<const int32_t*>(target.data), weight, d.outer,
-                           d.size, d.inner, ignore);
+  const std::vector<int32_t> own = private_indices(target, 0, n);
+  check_indices(A, own.data(), n, d.size, "target", true, ignore);
+  nll_loss_backward_kernel(grad.type, out.data, grad.data, own.data(), weight, d.outer, d.size, d.inner, ignore);
   return info.Env().Undefined();
 }
 
@@ -920,15 +945,35 @@ Napi::Value Logsumexp(const Napi::CallbackInfo& info) {
 
 // ---- optimizer steps ---------------------------------------------------------
 
-// A JS array of typed arrays.
-std::vector<ArrayArg> read_list(const Args& A, const Napi::CallbackInfo& info, size_t i, const char* name) {
+// Lists of typed arrays (the optimizer steps) are read in two phases.
+// Reading an element of a JavaScript array can run JavaScript (an accessor,
+// a getter on Array.prototype for a hole, a Proxy), which may detach or
+// shrink any buffer, including one whose pointer was already taken. So
+// phase 1 reads every element of every list argument, before any pointer to
+// any buffer of the call is taken; phase 2 (list_arrays) runs no JavaScript.
+using ListValues = std::vector<std::vector<Napi::Value>>;
+
+// Phase 1: the elements of the list arguments at `positions` (empty for an argument that is not an array).
+ListValues list_values(const Napi::CallbackInfo& info, std::initializer_list<size_t> positions) {
+  ListValues r;
+  for (size_t i : positions) {
+    r.emplace_back();
+    if (i >= info.Length() || !info[i].IsArray()) continue;
+    Napi::Array arr = info[i].As<Napi::Array>();
+    const uint32_t n = arr.Length();
+    for (uint32_t j = 0; j < n; ++j) r.back().push_back(arr.Get(j));
+  }
+  return r;
+}
+
+// Phase 2: the float arrays of list argument `i` (`values`: its phase-1 elements).
+std::vector<ArrayArg> list_arrays(const Args& A, const Napi::CallbackInfo& info, size_t i,
+                                  const std::vector<Napi::Value>& values, const char* name) {
   if (!info[i].IsArray()) A.fail_type(std::string(name) + " must be an array of typed arrays");
-  Napi::Array arr = info[i].As<Napi::Array>();
-  const uint32_t n = arr.Length();
   std::vector<ArrayArg> r;
-  r.reserve(n);
-  for (uint32_t j = 0; j < n; ++j) {
-    Napi::Value v = arr.Get(j);
+  r.reserve(values.size());
+  for (size_t j = 0; j < values.size(); ++j) {
+    const Napi::Value& v = values[j];
     if (!v.IsTypedArray()) A.fail_type(std::string(name) + "[" + std::to_string(j) + "] must be a typed array");
     napi_typedarray_type t;
     size_t length;
@@ -941,25 +986,25 @@ std::vector<ArrayArg> read_list(const Args& A, const Napi::CallbackInfo& info, s
     if (t == napi_float32_array) dt = DType::F32;
     else if (t == napi_float64_array) dt = DType::F64;
     else A.fail_type(std::string(name) + "[" + std::to_string(j) + "] must be a Float32Array or Float64Array");
-    if (data == nullptr) length = 0;
-    r.push_back(ArrayArg{data, static_cast<int64_t>(length), dt});
+    r.push_back(array_arg(data, length, dt));
   }
   return r;
 }
 
 // Parameters, gradients and the state lists a configuration uses, checked
-// entry by entry: same count, same float kind, same lengths.
+// entry by entry: same count, same float kind, same lengths. `lists` holds
+// the phase-1 elements of params, grads and the state lists, in that order.
 struct Group {
   DType type = DType::F32;
   std::vector<OptimTensor> tensors;
 };
 
-Group read_group(const Args& A, const Napi::CallbackInfo& info, size_t params_at, size_t grads_at,
+Group read_group(const Args& A, const Napi::CallbackInfo& info, const ListValues& values,
                  std::initializer_list<std::pair<size_t, bool>> states) {
   static const char* const kStateNames[] = {"state list 1", "state list 2", "state list 3"};
   Group grp;
-  std::vector<ArrayArg> params = read_list(A, info, params_at, "params");
-  std::vector<ArrayArg> grads = read_list(A, info, grads_at, "grads");
+  std::vector<ArrayArg> params = list_arrays(A, info, 0, values[0], "params");
+  std::vector<ArrayArg> grads = list_arrays(A, info, 1, values[1], "grads");
   if (!params.empty()) grp.type = params[0].type;
   if (grads.size() != params.size())
     A.fail_range("grads has " + std::to_string(grads.size()) + " entries for " + std::to_string(params.size()) + " params");
@@ -967,7 +1012,7 @@ Group read_group(const Args& A, const Napi::CallbackInfo& info, size_t params_at
   int k = 0;
   for (const auto& st : states) {
     if (st.second) {
-      lists.push_back(read_list(A, info, st.first, kStateNames[k]));
+      lists.push_back(list_arrays(A, info, st.first, values[st.first], kStateNames[k]));
       if (lists.back().size() != params.size())
         A.fail_range(std::string(kStateNames[k]) + " has " + std::to_string(lists.back().size()) + " entries for " +
                      std::to_string(params.size()) + " params");
@@ -1015,10 +1060,11 @@ const double* read_steps(const Args& A, size_t i, size_t n) {
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   Args A(info, "sgdStep");
   A.expect_count(5);
+  const ListValues lists = list_values(info, {0, 1, 2});
   const double* h = read_hyper(A, 4, 6);
   const SgdHyper hy{h[0], h[1], h[2], h[3], h[4] != 0, h[5] != 0};
   const bool momentum = hy.momentum != 0;
-  Group g = read_group(A, info, 0, 1, {{2, momentum}});
+  Group g = read_group(A, info, lists, {{2, momentum}});
   const uint8_t* fresh = nullptr;
   if (momentum) {
     ArrayArg f = A.array(3, "fresh");
@@ -1035,9 +1081,10 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
 Napi::Value AdamStep(const Napi::CallbackInfo& info) {
   Args A(info, "adamStep");
   A.expect_count(7);
+  const ListValues lists = list_values(info, {0, 1, 2, 3, 4});
   const double* h = read_hyper(A, 6, 8);
   const AdamHyper hy{h[0], h[1], h[2], h[3], h[4], h[5] != 0, h[6] != 0, h[7] != 0};
-  Group g = read_group(A, info, 0, 1, {{2, true}, {3, true}, {4, hy.amsgrad}});
+  Group g = read_group(A, info, lists, {{2, true}, {3, true}, {4, hy.amsgrad}});
   const double* steps = read_steps(A, 5, g.tensors.size());
   adam_group(g.type, g.tensors, steps, hy);
   return info.Env().Undefined();
@@ -1048,9 +1095,10 @@ Napi::Value AdamStep(const Napi::CallbackInfo& info) {
 Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
   Args A(info, "rmspropStep");
   A.expect_count(6);
+  const ListValues lists = list_values(info, {0, 1, 2, 3, 4});
   const double* h = read_hyper(A, 5, 7);
   const RmspropHyper hy{h[0], h[1], h[2], h[3], h[4], h[5] != 0, h[6] != 0};
-  Group g = read_group(A, info, 0, 1, {{2, true}, {3, hy.centered}, {4, hy.momentum > 0}});
+  Group g = read_group(A, info, lists, {{2, true}, {3, hy.centered}, {4, hy.momentum > 0}});
   rmsprop_group(g.type, g.tensors, hy);
   return info.Env().Undefined();
 }
@@ -1059,9 +1107,10 @@ Napi::Value RmspropStep(const Napi::CallbackInfo& info) {
 Napi::Value AdagradStep(const Napi::CallbackInfo& info) {
   Args A(info, "adagradStep");
   A.expect_count(5);
+  const ListValues lists = list_values(info, {0, 1, 2});
   const double* h = read_hyper(A, 4, 5);
   const AdagradHyper hy{h[0], h[1], h[2], h[3], h[4] != 0};
-  Group g = read_group(A, info, 0, 1, {{2, true}});
+  Group g = read_group(A, info, lists, {{2, true}});
   const double* steps = read_steps(A, 3, g.tensors.size());
   adagrad_group(g.type, g.tensors, steps, hy);
   return info.Env().Undefined();

@@ -9,7 +9,8 @@
 static inline float exp_f32(float x) {
   const float hi = 88.3762626647949f, lo = -87.3365478515625f;
   const bool under = x < lo, over = x > hi;
-  float xc = under ? lo : (over ? hi : x);
+  // NaN takes the path of 0 (its result is replaced below), so the integer conversion sees a finite value.
+  float xc = under ? lo : (over ? hi : (x == x ? x : 0.0f));
   const float t = xc * 1.44269504088896341f;
   const float r = (t + 12582912.0f) - 12582912.0f;  // round to nearest (|t| < 2^22)
   float f = xc - r * 0.693359375f;
@@ -22,7 +23,7 @@ static inline float exp_f32(float x) {
   p = p * f + 5.0000001201e-1f;
   p = p * f * f + f + 1.0f;
   const int32_t n = static_cast<int32_t>(r);
-  int32_t bits = (n + 127) << 23;
+  const uint32_t bits = static_cast<uint32_t>(n + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof scale);
   float y = p * scale;

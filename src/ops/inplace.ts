@@ -8,7 +8,7 @@
 import { backend } from '../backend/index.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { Node } from '../autograd/node.js';
-import { AutogradError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { AutogradError, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -30,6 +30,12 @@ function standIn(t: Tensor, snapshot: boolean): Tensor {
  * history then receives a zero gradient, as in PyTorch.
  */
 export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => Tensor, cutName = `${op}Backward0`): Tensor {
+  if (hasInternalOverlap(t)) {
+    throw new ValueError(
+      `unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to a single memory location`,
+      { op, hint: 'clone() the tensor before performing the operation' },
+    );
+  }
   const recording = isGradEnabled();
   const root = t.base;
   if (recording && t.isLeaf && t.requiresGrad) {
@@ -88,6 +94,29 @@ export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => T
     if (viewUpdate) recordCopySlices(root, t, r);
   }
   return t;
+}
+
+/**
+ * True when two elements of `t` share memory (an `expand`ed view): writing
+ * into it would make the result depend on the order of the writes. Exact:
+ * dimensions sorted by stride must each step past everything the smaller
+ * ones span (a layout that fails that without a zero stride needs hand-made
+ * strides, which kindling's views do not produce, and is refused too).
+ */
+export function hasInternalOverlap(t: Tensor): boolean {
+  const dims: [number, number][] = [];
+  for (let d = 0; d < t.shape.length; d++) {
+    const size = t.shape[d]!;
+    if (size === 0) return false;
+    if (size > 1) dims.push([Math.abs(t.strides[d]!), size]);
+  }
+  dims.sort((a, b) => a[0] - b[0]);
+  let span = 0;
+  for (const [stride, size] of dims) {
+    if (stride <= span) return true;
+    span += stride * (size - 1);
+  }
+  return false;
 }
 
 function recordCut(r: Tensor, name: string, old: Tensor): Tensor {

@@ -5,11 +5,14 @@
  * Every call must end with a result or a JavaScript Error, never a crash; and
  * a call that succeeds must not have written outside its arrays (each array
  * is a window of a larger buffer whose margins are checked after every call).
+ * Mutations also detach buffers, read list elements through getters that
+ * detach other buffers of the call, and move arrays onto SharedArrayBuffers.
  */
 import { describe, expect, it } from 'vitest';
 import { loadNative, type NativeAddon } from '../../src/backend/native.js';
 import { Rng } from './random.js';
-import { entryBuilders, shorten, type Call } from './fuzz-calls.js';
+import { entryBuilders, shorten, type Call, type Guarded } from './fuzz-calls.js';
+import type { TypedArray } from '../../src/tensor/dtype.js';
 
 const native = loadNative();
 const ITERATIONS = 2000;
@@ -87,9 +90,57 @@ function mutate(rng: Rng, call: Call): void {
   }
 }
 
+/** Detaches `buf` (its memory moves to a new ArrayBuffer that is then dropped); a shared buffer cannot be. */
+function detach(buf: ArrayBufferLike): void {
+  if (buf instanceof ArrayBuffer && buf.byteLength > 0) structuredClone(buf, { transfer: [buf] });
+}
+
+/** A copy of `g` whose whole buffer is a SharedArrayBuffer. */
+function onShared(g: Guarded): Guarded {
+  const Ctor = g.whole.constructor as new (b: SharedArrayBuffer) => TypedArray;
+  const whole = new Ctor(new SharedArrayBuffer(g.whole.byteLength));
+  whole.set(g.whole as never);
+  return { ...g, whole, view: whole.subarray(g.start, g.end) };
+}
+
+/**
+ * Memory that changes under the call, applied after the other mutations:
+ * a detached buffer (its memory moved elsewhere and dropped), a list element
+ * read through a getter that detaches another array of the call, or an array
+ * moved onto a SharedArrayBuffer (as a worker would share it).
+ */
+function hazard(rng: Rng, call: Call): void {
+  if (call.arrays.length === 0) return;
+  const what = rng.int(0, 2);
+  if (what === 0) {
+    detach(rng.pick(call.arrays).whole.buffer);
+  } else if (what === 1) {
+    const at = call.args.map((a, i) => (Array.isArray(a) && a.length > 0 ? i : -1)).filter((i) => i >= 0);
+    if (at.length === 0) return;
+    // A copy: the getter must not outlive this call (JUNK's arrays are shared).
+    const k = rng.pick(at);
+    const list = [...(call.args[k] as unknown[])];
+    call.args[k] = list;
+    const j = rng.int(0, list.length - 1);
+    const value = list[j];
+    const victim = rng.pick(call.arrays).whole.buffer;
+    Object.defineProperty(list, j, { enumerable: true, get: () => (detach(victim), value) });
+  } else {
+    const j = rng.int(0, call.arrays.length - 1);
+    const g = call.arrays[j]!;
+    const at = call.args.indexOf(g.view);
+    const list = call.args.find((a): a is unknown[] => Array.isArray(a) && a.includes(g.view));
+    const moved = onShared(g);
+    call.arrays[j] = moved;
+    if (at >= 0) call.args[at] = moved.view;
+    if (list !== undefined) list[list.indexOf(g.view)] = moved.view;
+  }
+}
+
 function checkMargins(call: Call, label: string): void {
   for (const a of call.arrays) {
     const { whole, start, end, sentinel } = a;
+    if (whole.length === 0) continue; // detached: nothing to check
     for (let i = 0; i < start; i++) if (whole[i] !== sentinel) throw new Error(`${label}: wrote before its array at ${i - start}`);
     for (let i = end; i < whole.length; i++) if (whole[i] !== sentinel) throw new Error(`${label}: wrote past its array at +${i - end}`);
   }
@@ -116,6 +167,7 @@ describe('native fuzz', () => {
         const call = build(rng);
         // The unmutated call must succeed (so mutations start from a working call).
         if (it % 4 !== 0) mutate(rng, call);
+        if (it % 4 !== 0 && rng.int(0, 3) === 0) hazard(rng, call);
         try {
           fn(...call.args);
           ok++;

@@ -20,6 +20,29 @@ describe('in-place ops', () => {
     expect(t.version).toBe(7);
   });
 
+  it('refuse to write into a view whose elements share memory, as PyTorch does', () => {
+    const base = kd.zeros([1]);
+    const msg = /add_: unsupported operation: more than one element of the written-to tensor \(shape \[3\], strides \[0\]\) refers to a single memory location \(clone\(\) the tensor/;
+    expect(() => base.expand([3]).add_(kd.ones([3]))).toThrow(kd.ValueError);
+    expect(() => base.expand([3]).add_(kd.ones([3]))).toThrow(msg);
+    expect(() => kd.zeros([2, 1]).expand([2, 4]).copy_(kd.ones([2, 4]))).toThrow(/copy_: unsupported operation/);
+    expect(() => kd.zeros([1]).expand([2]).zero_()).toThrow(/zero_: unsupported operation/);
+    expect(base.toArray()).toEqual([0]);
+    // One element, a transposed view, a view of size 1 along an expanded dim: no element is shared.
+    kd.zeros([1]).expand([1]).add_(1);
+    const t = kd.zeros([2, 3]);
+    t.t().add_(kd.arange(2));
+    expect(t.toArray()).toEqual([[0, 0, 0], [1, 1, 1]]);
+    expect(kd.zeros([0]).expand([0]).add_(1).shape).toEqual([0]);
+  });
+
+  it('refuse to accumulate a gradient into a .grad set to an expanded view', () => {
+    const w = kd.ones([3]).requiresGrad_();
+    w.grad = kd.zeros([1]).expand([3]);
+    expect(() => w.mul(2).sum().backward()).toThrow(/more than one element of the written-to tensor/);
+    expect(w.grad.toArray()).toEqual([0, 0, 0]);
+  });
+
   it('copy_ broadcasts and converts dtype; maskedFill_ fills', () => {
     const t = kd.zeros([2, 3], { dtype: 'int32' });
     t.copy_(kd.tensor([1.7, -2.2, 3]));
