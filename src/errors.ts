@@ -103,3 +103,17 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** Node's `process.emitWarning`, when the runtime has it (looked up at run time: the core runs in browsers too). */
+type EmitWarning = (message: string, options: { type: string; code: string }) => void;
+
+/**
+ * Emits a warning: on Node as a process warning of type `KindlingWarning`
+ * with `code` (so `process.on('warning')` and `--no-warnings` work as for any
+ * Node warning), elsewhere on `console.warn`.
+ */
+export function warn(code: string, message: string): void {
+  const proc = (globalThis as { process?: { emitWarning?: EmitWarning } }).process;
+  if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { type: 'KindlingWarning', code });
+  else console.warn(`KindlingWarning [${code}]: ${message}`);
+}

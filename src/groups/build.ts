@@ -13,6 +13,7 @@
  *    are named after the rules that made them, in rule order.
  */
 import { ArgumentTypeError, nearest, ParamGroupError } from '../errors.js';
+import { SPEC_DEFAULTS } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { decayFactor, inferDepths, spreadValues, type Depths } from './depth.js';
 import { describeValue, indexModel, type ModelIndex, type ParamEntry } from './model-index.js';
@@ -333,8 +334,16 @@ function evaluate(
   const replaceBy = new Map<string, string>();
   for (const e of active) {
     const traces = new Map<string, { value: unknown; steps: ValueStep[] }>();
-    for (const [k, v] of Object.entries(defaults)) traces.set(k, { value: v, steps: [{ kind: 'base', value: v }] });
+    // NOTE: options.defaults are the default optimizer's values: a parameter a rule routes to another optimizer
+    // does not take them (AdamW's decoupled weightDecay would be SGD's L2 term there); its rules' values and
+    // that optimizer's own options fill it.
+    const route = rules.filter((r) => r.selected.has(e) && typeof r.raw.optimizer === 'string').at(-1)?.raw.optimizer as string | undefined;
+    const base = route === undefined ? defaults : {};
+    for (const [k, v] of Object.entries(base)) traces.set(k, { value: v, steps: [{ kind: 'base', value: v }] });
     const ev: Evaluated = { entry: e, traces, rules: [], labels: [], keep: [], optimizer: undefined };
+    const noBase = (k: string): string => route === undefined
+      ? `pass options.defaults.${k} (the ${k} the optimizer gets)`
+      : `it is routed to optimizer ${q(route)}, which does not take options.defaults (they are the default optimizer's): set ${k} in the rule`;
     for (const r of rules) {
       if (!r.selected.has(e)) continue;
       ev.rules.push(r);
@@ -355,7 +364,7 @@ function evaluate(
         traces.set(k, { value: v, steps: [{ kind, rule: r.name, value: v, ...(detail ? { detail } : {}) }] });
       };
       const mult = (k: string, f: number, kind: ValueStep['kind'], detail?: string): void => {
-        const base = defaults[k];
+        const baseValue = base[k];
         // NOTE: a replace rule replaces a key once; its further factors on that key (lrMult, then layerDecay) compose.
         if (r.replace && !replacedHere.has(k)) {
           replacedHere.add(k);
@@ -364,19 +373,19 @@ function evaluate(
             problems.push(`rules ${q(prior)} and ${q(r.name)} both replace ${k} on ${q(e.name)}; only one replace rule may set a key on a parameter (make one of them compose, or narrow its select)`);
           }
           replaceBy.set(`${e.name}\u0000${k}`, r.name);
-          if (typeof base !== 'number') {
-            problems.push(`rule ${q(r.name)} replaces ${k} with a multiple of the base ${k}, but there is no base ${k}; pass options.defaults.${k} (the ${k} the optimizer gets)`);
+          if (typeof baseValue !== 'number') {
+            problems.push(`rule ${q(r.name)} replaces ${k} with a multiple of the base ${k}, but there is no base ${k}; ${noBase(k)}`);
             return;
           }
           noteOverride(k);
-          traces.set(k, { value: base * f, steps: [{ kind: 'base', value: base }, { kind, rule: r.name, factor: f, detail: detail ? `${detail}, replace` : 'replace' }] });
+          traces.set(k, { value: baseValue * f, steps: [{ kind: 'base', value: baseValue }, { kind, rule: r.name, factor: f, detail: detail ? `${detail}, replace` : 'replace' }] });
           return;
         }
         const cur = traces.get(k);
         if (cur === undefined || typeof cur.value !== 'number') {
           problems.push(
             `rule ${q(r.name)} multiplies ${k} of ${q(e.name)}, but it has no ${k} to multiply; ` +
-            `pass options.defaults.${k} (the ${k} the optimizer gets) or set ${k} in an earlier rule`,
+            (route === undefined ? `${noBase(k)} or set ${k} in an earlier rule` : noBase(k)),
           );
           return;
         }
@@ -505,6 +514,7 @@ function evaluate(
   const result = specs as ParamGroupSpecs;
   Object.defineProperty(result, 'report', { value: report, enumerable: false });
   registerPlan(result, specs, plan);
+  Object.defineProperty(result, SPEC_DEFAULTS, { value: Object.freeze({ ...defaults }) });
   return result;
 }
 

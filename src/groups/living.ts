@@ -6,7 +6,7 @@
 import { ArgumentTypeError, nearest, ParamGroupError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { buildGroups, type ParamGroupsOptions } from './build.js';
-import { describeValue, indexModel, isModuleLike } from './model-index.js';
+import { describeValue, indexModel, isModuleLike, type ModelIndex } from './model-index.js';
 import { planOf, recordOf, type Plan } from './registry.js';
 import { compileSelection } from './select.js';
 import { optimizerSchema, type HyperSchema } from './validate.js';
@@ -223,8 +223,8 @@ export function freezeTo(optimizer: OptimizerLike, n: number, options: FreezeOpt
 
 /** A group to add: which parameters, and how its values are derived. */
 export type AddGroupSpec<H = AnyOptimizerOptions> = Partial<H> & Multipliers<H> & {
-  /** The parameters: a module of the model, or parameters of it. */
-  readonly params: ModuleLike | Iterable<Tensor>;
+  /** The parameters: a module of the model, or parameters of it (plain, or as `[name, tensor]` pairs). */
+  readonly params: ModuleLike | Iterable<Tensor> | Iterable<readonly [string, Tensor]>;
   /** The new group's name (default: derived from the rules, or `<like>+added`). */
   readonly name?: string;
   /**
@@ -234,7 +234,11 @@ export type AddGroupSpec<H = AnyOptimizerOptions> = Partial<H> & Multipliers<H> 
   readonly like?: string;
   /** Start from the rules of this `paramGroups` result, as if the parameters had been there (they may fall into several groups). */
   readonly from?: readonly object[];
-  /** The model, for parameter names (default: the model the optimizer's groups were built from). */
+  /**
+   * The model, for parameter names (default: the model the optimizer's groups were built from). Without one,
+   * an optimizer built from plain `parameters()` gets the group without names; with one, its existing groups
+   * are named from the model too (all groups have names or none, as PyTorch requires).
+   */
   readonly model?: ModuleLike;
   /** Turn `requiresGrad` on for the new parameters (default true). */
   readonly unfreeze?: boolean;
@@ -331,20 +335,25 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
     throw new ArgumentTypeError(`from must be what optim.paramGroups returned (its rules are re-applied), got ${describeValue(s.from)}`, { op });
   }
   const model = (s.model as ModuleLike | undefined) ?? fromPlan?.model.root ?? someRecord?.plan.model.root;
-  if (model === undefined) throw new ArgumentTypeError('cannot name the new parameters: pass model', { op });
-  const index = indexModel(model, op);
+  const index = model === undefined ? undefined : indexModel(model, op);
 
-  // The parameters to add, with their names.
+  // The parameters to add, with the names [name, tensor] pairs give them.
   let params: Tensor[];
+  const given = new Map<Tensor, string>();
   if (isModuleLike(s.params)) params = [...s.params.namedParameters()].map(([, p]) => p);
-  else if (s.params !== null && typeof s.params === 'object' && Symbol.iterator in s.params) params = [...(s.params as Iterable<unknown>)] as Tensor[];
-  else throw new ArgumentTypeError(`params must be a module or parameters of the model, got ${describeValue(s.params)}`, { op });
+  else if (s.params !== null && typeof s.params === 'object' && Symbol.iterator in s.params) {
+    params = [...(s.params as Iterable<unknown>)].map((x) => {
+      if (!Array.isArray(x) || x.length !== 2 || typeof x[0] !== 'string') return x as Tensor;
+      given.set(x[1] as Tensor, x[0]);
+      return x[1] as Tensor;
+    });
+  } else throw new ArgumentTypeError(`params must be a module or parameters of the model, got ${describeValue(s.params)}`, { op });
   const problems: string[] = [];
   const { own, mults } = checkAddKeys(s, schemaOfOptimizer(optimizer), problems);
   if (params.length === 0) problems.push('params holds no parameter');
   for (const p of params) {
     if (!(p instanceof Tensor)) problems.push(`params holds ${describeValue(p)}, not a parameter`);
-    else if (!index.byParam.has(p)) problems.push(`a parameter of shape [${p.shape.join(', ')}] in params is not part of the model`);
+    else if (index !== undefined && !index.byParam.has(p)) problems.push(`a parameter of shape [${p.shape.join(', ')}] in params is not part of the model`);
     else if (where.has(p)) {
       const l = where.get(p)!;
       problems.push(`${q(l.name)} is already in group ${q(groupName(optimizer.paramGroups[l.group]!, l.group))}`);
@@ -352,9 +361,11 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
   }
   if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
 
+  const naming = planNames(optimizer, params, given, index, op);
+
   let drafts: Draft[];
   if (fromPlan !== undefined) {
-    drafts = draftsFromRules(fromPlan, model, new Set(params), multi !== undefined, op);
+    drafts = draftsFromRules(fromPlan, fromPlan.model.root, new Set(params), multi !== undefined, op);
     const scheduled = optimizer.paramGroups.map(scheduleFactor).find((f) => f !== undefined);
     for (const d of drafts) d.scheduled = scheduled;
   } else if (s.like !== undefined) drafts = [draftLike(optimizer, s.like, params, op)];
@@ -396,7 +407,8 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
   const wasFrozen = params.filter((p) => !p.requiresGrad);
   if (s.unfreeze !== false) for (const p of wasFrozen) p.requiresGrad_(true);
   const before = optimizer.paramGroups.length;
-  const groupSpecs = drafts.map((d) => ({ ...d.values, params: d.params.map((p) => [index.byParam.get(p)!.name, p] as const), name: d.name }));
+  const groupSpecs = drafts.map((d) => ({ ...d.values, params: d.params.map((p) => (naming.names === undefined ? p : [naming.names.get(p)!, p] as const)), name: d.name }));
+  for (const [g, names] of naming.existing) g.paramNames = names;
   try {
     // NOTE: with several groups, each is first tried on a fresh optimizer of
     // the same kind, so that a group the optimizer would refuse is found
@@ -411,9 +423,46 @@ export function addGroup<O extends OptimizerLike>(optimizer: O, spec: AddGroupSp
     if (multi !== undefined) multi.dropGroupsFrom(before);
     else (optimizer.paramGroups as LiveGroup[]).splice(before);
     for (const p of wasFrozen) p.requiresGrad_(false);
+    for (const [g] of naming.existing) delete g.paramNames;
     throw err;
   }
   return drafts.map((d) => d.name);
+}
+
+/** How the new group's parameters are named, and names to give the existing groups so that all have them or none. */
+interface Naming {
+  /** The new parameters' names, or undefined to add them without names. */
+  readonly names: Map<Tensor, string> | undefined;
+  /** Existing unnamed groups to name from the model (undone if the add fails). */
+  readonly existing: readonly [LiveGroup, string[]][];
+}
+
+/**
+ * Names for the new parameters, keeping PyTorch's rule that an optimizer's
+ * groups all have parameter names or none: from `[name, tensor]` pairs or the
+ * model when known. An optimizer built from plain `parameters()` gets its
+ * existing groups named from the model too (when they all belong to it);
+ * without a model, the group is added without names.
+ */
+function planNames(optimizer: OptimizerLike, params: readonly Tensor[], given: ReadonlyMap<Tensor, string>, index: ModelIndex | undefined, op: string): Naming {
+  const groups = optimizer.paramGroups.filter((g) => g.params.length > 0);
+  const named = groups.some((g) => g.paramNames !== undefined);
+  const unnamed = groups.filter((g) => g.paramNames === undefined);
+  const nameOf = (p: Tensor): string | undefined => given.get(p) ?? index?.byParam.get(p)?.name;
+  const canName = params.every((p) => nameOf(p) !== undefined);
+  if (!canName) {
+    if (!named) return { names: undefined, existing: [] };
+    throw new ArgumentTypeError('cannot name the new parameters, and the optimizer\'s groups have parameter names (all groups need names or none)', {
+      op,
+      hint: 'pass model (optim.addGroup(opt, { params, like, model })), or give the parameters as [name, tensor] pairs (module.namedParameters({ prefix }))',
+    });
+  }
+  const names = new Map(params.map((p) => [p, nameOf(p)!] as const));
+  if (unnamed.length === 0) return { names, existing: [] };
+  // NOTE: PyTorch refuses to mix named and unnamed groups; name the old groups from the model when it knows them all.
+  const existing = unnamed.map((g) => [g, g.params.map((p) => index?.byParam.get(p)?.name)] as const);
+  if (existing.some(([, ns]) => ns.some((n) => n === undefined))) return { names: undefined, existing: [] };
+  return { names, existing: existing as unknown as [LiveGroup, string[]][] };
 }
 
 /** The groups the rules of `plan` give the parameters in `adding`, as if they had been there all along. */

@@ -7,7 +7,7 @@
 import { enableGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, nearest, ParamGroupError, StateDictError } from '../errors.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import type { BaseHyper, OptimizerStateDict, ParamGroup, ParamGroupHook, RemovableHandle, ZeroGradOptions } from '../optim/types.js';
+import { SPEC_DEFAULTS, type BaseHyper, type OptimizerStateDict, type ParamGroup, type ParamGroupHook, type RemovableHandle, type ZeroGradOptions } from '../optim/types.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { describeValue } from './model-index.js';
 import type { GroupSpec } from './types.js';
@@ -140,6 +140,10 @@ export class MultiOptimizer {
     }
     for (const [n, gs] of routed) if (gs.length === 0) problems.push(`optimizer ${q(n)} gets no group (no rule routes parameters to it)`);
     if (problems.length > 0) throw new ParamGroupError(problems.join('; '), { op });
+    // NOTE: paramGroups' defaults reached only the groups no rule routed (the default optimizer's): its optimizer reports them.
+    const fromSpecs = (groups as { [SPEC_DEFAULTS]?: unknown })[SPEC_DEFAULTS];
+    const defaultGroups = options.default === undefined ? undefined : routed.get(options.default);
+    if (fromSpecs !== undefined && defaultGroups !== undefined) Object.defineProperty(defaultGroups, SPEC_DEFAULTS, { value: fromSpecs });
     const made: Record<string, AnyOptimizer> = {};
     for (const [n, gs] of routed) {
       const f = factories[n];

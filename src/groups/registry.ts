@@ -4,6 +4,7 @@
  * per parameter, how each value came about. Kept in WeakMaps keyed by the
  * returned specs and by the parameters (never stored on a Tensor).
  */
+import { registerParamNamer } from '../optim/params.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { ModelIndex } from './model-index.js';
 import type { HyperSchema } from './validate.js';
@@ -58,6 +59,8 @@ export interface Plan {
 
 const planOfSpecs = new WeakMap<object, Plan>();
 const recordOfParam = new WeakMap<Tensor, ParamRecord>();
+// NOTE: optimizers' messages (a parameter in two groups) name parameters that a paramGroups call has seen.
+registerParamNamer((p) => recordOfParam.get(p)?.name);
 
 export function registerPlan(specs: object, groups: readonly object[], plan: Plan): void {
   planOfSpecs.set(specs, plan);

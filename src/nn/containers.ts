@@ -73,6 +73,15 @@ function presentModules(owner: Module): Module[] {
 }
 
 /**
+ * The type of `seq.at(i)`: the module at a literal index of a Sequential
+ * built from modules (`T[i]`); any of its modules for a computed index; a
+ * `Module` for a negative index or one past the modules it was built with
+ * (`append` may have put anything there).
+ */
+export type ElementAt<T extends readonly Module[], I extends number> =
+  number extends T['length'] ? T[number] : number extends I ? T[number] : `${I}` extends keyof T ? T[`${I}` & keyof T] : Module;
+
+/**
  * Modules applied one after another: `forward(x)` feeds `x` to the first,
  * its output to the second, and so on. Built from modules (named `'0'`,
  * `'1'` …) or from a record of named modules; subclass it for named parts
@@ -87,8 +96,8 @@ function presentModules(owner: Module): Module[] {
  * }
  * ```
  */
-export class Sequential extends Module implements Iterable<Module> {
-  constructor(...modules: Module[]);
+export class Sequential<T extends readonly Module[] = Module[]> extends Module implements Iterable<T[number]> {
+  constructor(...modules: T);
   constructor(modules: Record<string, Module> | ReadonlyMap<string, Module>);
   constructor(...args: unknown[]) {
     super();
@@ -105,11 +114,15 @@ export class Sequential extends Module implements Iterable<Module> {
   }
 
   /**
-   * The module at `index`; negative indices count from the end. Given a
+   * The module at `index`; negative indices count from the end. A Sequential
+   * built from modules keeps their types: `new nn.Sequential(new nn.Linear(1, 2), new nn.ReLU()).at(0)`
+   * is a `Linear` (an index not known at compile time gives any of them). Given a
    * class as well, it checks the module is one and returns it typed as one:
-   * `base.at(0, nn.Linear).weight`.
+   * `base.at(0, nn.Linear).weight` (for a subclass such as `class Base extends nn.Sequential`).
    */
-  at(index: number): Module;
+  // NOTE: the element types come in through `this` (not the class's T), so that a typed Sequential stays
+  // assignable to a plain `nn.Sequential` (a conditional type of T would make the class invariant in T).
+  at<S extends readonly Module[], I extends number>(this: Sequential<S>, index: I): ElementAt<S, I>;
   at<M extends Module>(index: number, type: ModuleClass<M>): M;
   at<M extends Module>(index: number, type?: ModuleClass<M>): Module {
     const mods = presentModules(this);
@@ -162,8 +175,8 @@ export class Sequential extends Module implements Iterable<Module> {
     return removed!;
   }
 
-  [Symbol.iterator](): Iterator<Module> {
-    return presentModules(this)[Symbol.iterator]();
+  [Symbol.iterator](): Iterator<T[number]> {
+    return (presentModules(this) as T[number][])[Symbol.iterator]();
   }
 
   /** Each module's `forward` in turn. */

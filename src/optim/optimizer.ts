@@ -6,14 +6,14 @@
  * (`sgd()`, `adam()` …) that calls a fused backend kernel.
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape } from '../errors.js';
+import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape, warn } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  type BaseHyper, type GroupExtras, type OptimizerStateDict, type ParamGroup, type ParamGroupSpec,
+  SPEC_DEFAULTS, type BaseHyper, type GroupExtras, type OptimizerStateDict, type ParamGroup, type ParamGroupSpec,
   type ParamGroupHook, type ParamsInput, type RemovableHandle, type StepHook, type ZeroGradOptions,
 } from './types.js';
 import { Problems, checkValues, fmtValue, groupLabel, resolve, schemaDefaults, type HyperSchema } from './hyper.js';
-import { readGroupSpec, readParamsInput, type GroupDraft } from './params.js';
+import { nameOfParam, readGroupSpec, readParamsInput, type GroupDraft } from './params.js';
 import { loadStateDictInto, makeStateDict, type StateSpec } from './state-dict.js';
 
 /** What a subclass tells the base class about itself. */
@@ -53,7 +53,8 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     this.spec = spec;
     const op = spec.schema.optimizer;
     const opts = checkOptions(spec.schema, options, op);
-    this.defaults = Object.freeze({ ...schemaDefaults(spec.schema), ...opts });
+    const fromSpecs = specDefaults(spec.schema, params, opts, op);
+    this.defaults = Object.freeze({ ...schemaDefaults(spec.schema), ...opts, ...fromSpecs });
     const drafts = readParamsInput(params, op);
     const groups = this.buildGroups(drafts, 0, op);
     this.paramGroups.push(...groups);
@@ -264,6 +265,11 @@ export abstract class Optimizer<H extends BaseHyper = BaseHyper, S extends objec
     const groups = drafts.map((d, k) => {
       const name = typeof d.own['name'] === 'string' ? d.own['name'] : undefined;
       const label = groupLabel(firstIndex + k, name);
+      if (d.params.length === 0) {
+        // NOTE: PyTorch accepts an empty group silently; it is almost always a generator read twice.
+        warn('KINDLING_EMPTY_GROUP', `${op}: ${label} has no parameters. If its params came from a generator such as model.parameters(), ` +
+          'it was already read: a generator can be read only once, so call model.parameters() again for each group (or spread it into an array)');
+      }
       checkValues(this.spec.schema, d.own, label, problems);
       const h = resolve(this.spec.schema, d.own, this.defaults, label, problems);
       const group: Record<string, unknown> = { params: d.params };
@@ -307,6 +313,30 @@ function addHook<T>(hooks: Map<number, () => void>, id: number, hook: StepHook<T
   return { remove: () => void hooks.delete(id) };
 }
 
+/**
+ * The `defaults` of `optim.paramGroups` that made `params` (every group
+ * carries them), restricted to this optimizer's hyperparameters, so that
+ * `opt.defaults` reports what the groups get. An option that says otherwise
+ * is used by no group: warned about.
+ */
+function specDefaults<H>(schema: HyperSchema<H>, params: unknown, opts: Partial<H>, op: string): Partial<H> {
+  const given = (params as { [SPEC_DEFAULTS]?: Readonly<Record<string, unknown>> } | null)?.[SPEC_DEFAULTS];
+  if (given === undefined) return {};
+  const out: Record<string, unknown> = {};
+  const clashes: string[] = [];
+  for (const [k, v] of Object.entries(given)) {
+    if (!Object.hasOwn(schema.keys, k) || v === undefined) continue;
+    out[k] = v;
+    const o = (opts as Record<string, unknown>)[k];
+    if (o !== undefined && JSON.stringify(o) !== JSON.stringify(v)) clashes.push(`${k} ${fmtValue(o)} (they carry ${fmtValue(v)})`);
+  }
+  if (clashes.length > 0) {
+    warn('KINDLING_UNUSED_OPTION', `${op}: options ${clashes.join(', ')} reach no group: every group carries the defaults given to optim.paramGroups, ` +
+      'and opt.defaults reports those; give each value in one place, optim.paramGroups\' defaults');
+  }
+  return out as Partial<H>;
+}
+
 /** Validates the constructor's options (the defaults of every group). */
 function checkOptions<H>(schema: HyperSchema<H>, options: unknown, op: string): Partial<H> {
   if (options === undefined) return {};
@@ -327,11 +357,14 @@ function checkOptions<H>(schema: HyperSchema<H>, options: unknown, op: string): 
   return out as Partial<H>;
 }
 
-/** How a parameter is named in messages: by name when known, else by position and shape. */
+/** How a parameter is named in messages: by name when known (its group's, or the model's), else by position and shape. */
 function paramLabel(group: ParamGroup<unknown>, i: number): string {
-  const n = group.paramNames?.[i];
+  const n = group.paramNames?.[i] ?? nameOfParam(group.params[i]!);
   return n !== undefined ? `'${n}'` : `at element ${i} (shape ${fmtShape(group.params[i]!.shape)})`;
 }
+
+/** Parameters listed in a message before the rest are counted. */
+const LISTED = 6;
 
 /**
  * Checks groups `from…` against all groups before them: a parameter in two
@@ -341,17 +374,16 @@ function checkAcrossGroups(groups: ParamGroup<unknown>[], from: number, op: stri
   const problems = new Problems();
   const owner = new Map<Tensor, [number, number]>();
   const byName = new Map<string, [number, Tensor]>();
+  // Parameters found again, by the pair of groups they are in: reported once, together.
+  const repeated = new Map<string, string[]>();
   groups.forEach((g, gi) => {
     g.params.forEach((p, pi) => {
       const prev = owner.get(p);
       if (prev !== undefined && gi >= from) {
         const [pg, ppi] = prev;
         const who = g.paramNames !== undefined ? paramLabel(g, pi) : groups[pg]!.paramNames !== undefined ? paramLabel(groups[pg]!, ppi) : paramLabel(g, pi);
-        problems.add(
-          ParamGroupError,
-          `some parameters appear in more than one parameter group: the parameter ${who} is in ${groupLabel(pg, groups[pg]!.name)} and ${groupLabel(gi, g.name)}`,
-          'each parameter may belong to one group only; remove it from one of them',
-        );
+        const pair = `${groupLabel(pg, groups[pg]!.name)} and ${groupLabel(gi, g.name)}`;
+        repeated.set(pair, [...(repeated.get(pair) ?? []), who]);
       } else if (prev === undefined) owner.set(p, [gi, pi]);
       const name = g.paramNames?.[pi];
       if (name !== undefined) {
@@ -366,6 +398,17 @@ function checkAcrossGroups(groups: ParamGroup<unknown>[], from: number, op: stri
       }
     });
   });
+  if (repeated.size > 0) {
+    const parts = [...repeated].map(([pair, who]) => {
+      const shown = who.length > LISTED ? `${who.slice(0, LISTED).join(', ')} and ${who.length - LISTED} more` : who.join(', ');
+      return `${who.length === 1 ? 'the parameter' : `${who.length} parameters:`} ${shown} ${who.length === 1 ? 'is' : 'are'} in ${pair}`;
+    });
+    problems.add(
+      ParamGroupError,
+      `some parameters appear in more than one parameter group: ${parts.join('; ')}`,
+      'each parameter may belong to one group only; remove them from one of the groups',
+    );
+  }
   const namedness = groups.map((g) => (g.params.length === 0 ? undefined : g.paramNames !== undefined));
   const firstNamed = namedness.indexOf(true);
   const firstUnnamed = namedness.indexOf(false);

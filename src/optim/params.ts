@@ -232,3 +232,24 @@ function readGroupParams(source: unknown, label: string, op: string): { params: 
   problems.throwIfAny(op);
   return { params, names: named > 0 ? names : undefined };
 }
+
+/** Finds a parameter's name outside the optimizer (the groups toolkit knows the models it has seen). */
+type ParamNamer = (p: Tensor) => string | undefined;
+const namers: ParamNamer[] = [];
+
+/**
+ * @internal Lets a later layer (the groups toolkit, which indexes models)
+ * name parameters in the optimizer's messages without the optimizer importing it.
+ */
+export function registerParamNamer(namer: ParamNamer): void {
+  namers.push(namer);
+}
+
+/** A parameter's name from a registered namer, if any knows it. */
+export function nameOfParam(p: Tensor): string | undefined {
+  for (const n of namers) {
+    const name = n(p);
+    if (name !== undefined) return name;
+  }
+  return undefined;
+}

@@ -77,6 +77,14 @@ export interface GroupExtras extends KindlingGroupKeys {
 export const GROUP_EXTRA_KEYS: readonly (keyof GroupExtras)[] = ['name', 'initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum', 'lrMult'];
 
 /**
+ * Where `optim.paramGroups` leaves its `defaults` on the specs it returns, so
+ * that an optimizer made from them reports in `opt.defaults` the values its
+ * groups carry (a registered symbol: specs and optimizers may come from two
+ * copies of the package).
+ */
+export const SPEC_DEFAULTS: unique symbol = Symbol.for('kindling.paramGroups.defaults');
+
+/**
  * One group as the caller writes it: `params` plus any hyperparameters of
  * the optimizer's options `O` (the rest are filled from the defaults). A key
  * that is not an option of `O` fails to compile.

@@ -105,7 +105,18 @@ export function tensor(data: NestedInput | TypedArray, options: TensorOptions & 
   };
   walk(data, 0);
   if (options.shape) {
-    throw new ArgumentTypeError('the shape option is only for typed arrays', { op: 'tensor', hint: 'nested arrays carry their own shape' });
+    // A flat array with a shape reads as the typed-array form does; a nested array carries its own shape.
+    const target = checkShape(options.shape, 'tensor');
+    if (shape.length > 1 && fmtShape(shape) !== fmtShape(target)) {
+      throw new ShapeError(`a nested array of shape ${fmtShape(shape)} was given the shape option ${fmtShape(target)}`, {
+        op: 'tensor',
+        hint: 'the shape option is for a flat array (or a typed array); reshape a nested one with .reshape(shape)',
+      });
+    }
+    if (shapeSize(target) !== values.length) {
+      throw new ShapeError(`shape ${fmtShape(target)} needs ${shapeSize(target)} elements, but the array has ${values.length}`, { op: 'tensor' });
+    }
+    shape.splice(0, shape.length, ...target);
   }
   // Booleans alone give bool; any number makes the tensor numeric (true → 1), as in PyTorch.
   const dtype = options.dtype ?? (allBool && shape.every((d) => d > 0) ? 'bool' : 'float32');
