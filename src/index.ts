@@ -47,3 +47,5 @@ export * as nn from './nn/index.js';
 // The optim namespace includes the groups toolkit (optim.paramGroups …); see src/groups/optim-namespace.ts.
 export * as optim from './groups/optim-namespace.js';
 export * as data from './data/index.js';
+export * as io from './io/index.js';
+export { save, load } from './io/stubs.js';

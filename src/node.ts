@@ -20,6 +20,9 @@ export * from './index.js';
 // NOTE: this named export shadows the core's `data` (an explicit export wins
 // over `export *`): on Node, kd.data also reads files by path.
 export * as data from './data/node/index.js';
+// These replace the core's stand-ins, which say that files need Node.
+export * as io from './io/node/index.js';
+export { save, load } from './io/node/files.js';
 
 const native = loadNative();
 if (native.backend !== null) registerBackend(native.backend);

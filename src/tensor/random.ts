@@ -95,15 +95,20 @@ export class Generator {
     return low + Math.floor(this.nextDouble() * span);
   }
 
-  /** The stream's position, for checkpoints. */
+  /**
+   * The stream's position, for checkpoints: the four state words and the
+   * seed, plus the pending second normal sample when `nextNormal` has one
+   * (so a resumed stream continues exactly).
+   */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.seed_];
+    const words = [this.s0, this.s1, this.s2, this.s3, this.seed_];
+    return this.spareNormal === null ? words : [...words, this.spareNormal];
   }
 
   /** Restores a position saved by `getState()`; returns `this`. */
   setState(state: readonly number[]): this {
-    [this.s0, this.s1, this.s2, this.s3, this.seed_] = state.map((v) => v >>> 0) as [number, number, number, number, number];
-    this.spareNormal = null;
+    [this.s0, this.s1, this.s2, this.s3, this.seed_] = state.slice(0, 5).map((v) => v >>> 0) as [number, number, number, number, number];
+    this.spareNormal = state.length > 5 ? state[5]! : null;
     return this;
   }
 }

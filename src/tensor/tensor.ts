@@ -1,4 +1,4 @@
-import { DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
+import { CheckpointError, DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { TensorMethods } from './methods.js';
 
@@ -195,6 +195,17 @@ export class Tensor {
       }
     }
     this._grad = g;
+  }
+
+  /**
+   * Refuses to become JSON: `JSON.stringify(model.stateDict())` would dump
+   * storage internals that nothing reads back. Says what to use instead.
+   */
+  toJSON(): never {
+    throw new CheckpointError(`a ${this.dtype} tensor of shape [${this.shape.join(', ')}] cannot be turned into JSON`, {
+      op: 'Tensor.toJSON',
+      hint: 'save tensors with kd.save(value, path) or kd.io.serialize(value) (PyTorch\'s format), or kd.io.safetensors.save(tensors); for plain numbers use t.toArray()',
+    });
   }
 
   /** The version counter shared by this tensor and its views. */

@@ -1,0 +1,100 @@
+/**
+ * What the io tests share: the Node entry (kd.save, kd.io.saveCheckpoint …),
+ * fixture files, a comparison of loaded values with the fixture manifest,
+ * and whether PyTorch can be imported for the interop tests.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import * as kd from '../../src/node.js';
+import { decode, type EncodedTensor } from '../fixtures.js';
+import { loadFixture } from '../helpers.js';
+
+export { kd };
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The path of a committed fixture file under test/fixtures/io/. */
+export function fixturePath(name: string): string {
+  return join(here, '..', 'fixtures', 'io', name);
+}
+
+/** The bytes of a committed fixture file. */
+export function fixtureBytes(name: string): Uint8Array {
+  return new Uint8Array(readFileSync(fixturePath(name)));
+}
+
+/** A value described by scripts/fixtures/io.py's `tree`. */
+export type Described =
+  | { tensor: EncodedTensor; requires_grad: boolean; parameter: boolean }
+  | { dict: [string | { int: number }, Described][] }
+  | { list: Described[] }
+  | { float: number }
+  | number | string | boolean | null;
+
+export interface FileCase {
+  value?: Described;
+  error?: string;
+  metadata?: Record<string, string>;
+  input?: EncodedTensor;
+  output?: EncodedTensor;
+}
+
+export const FILES = loadFixture<Record<string, FileCase>>('io_files');
+
+/** Element values with -0 and NaN kept apart (exact comparison). */
+function exact(t: kd.Tensor): number[] {
+  return Array.from(t.contiguous().dataSync(), Number);
+}
+
+/** Asserts that `actual` (as kindling read it) is the value the manifest describes. */
+export function expectDescribed(actual: unknown, expected: Described, path = 'value'): void {
+  if (expected === null || typeof expected !== 'object') {
+    if (typeof actual === 'bigint') expect(actual, path).toBe(BigInt(expected as number));
+    else expect(actual, path).toBe(expected);
+    return;
+  }
+  if ('float' in expected) {
+    expect(actual, path).toBe(expected.float);
+  } else if ('tensor' in expected) {
+    expect(actual, path).toBeInstanceOf(kd.Tensor);
+    const t = actual as kd.Tensor;
+    expect(t.dtype, `${path} dtype`).toBe(expected.tensor.dtype);
+    expect(t.shape, `${path} shape`).toEqual(expected.tensor.shape);
+    expect(exact(t), `${path} values`).toEqual(exact(decode(expected.tensor)));
+    expect(t.requiresGrad, `${path} requiresGrad`).toBe(expected.requires_grad);
+    expect(t instanceof kd.nn.Parameter, `${path} is a Parameter`).toBe(expected.parameter);
+  } else if ('list' in expected) {
+    expect(Array.isArray(actual), `${path} is an array`).toBe(true);
+    const a = actual as unknown[];
+    expect(a.length, `${path} length`).toBe(expected.list.length);
+    expected.list.forEach((e, i) => expectDescribed(a[i], e, `${path}[${i}]`));
+  } else {
+    const keys = expected.dict.map(([k]) => (typeof k === 'string' ? k : String(k.int)));
+    expect(Object.keys(actual as object).sort(), `${path} keys`).toEqual([...keys].sort());
+    expected.dict.forEach(([, e], i) => expectDescribed((actual as Record<string, unknown>)[keys[i]!], e, `${path}.${keys[i]}`));
+  }
+}
+
+let torchChecked: string | null | undefined;
+
+/**
+ * Why PyTorch cannot be used here (null when `python3 -c "import torch"`
+ * works). Tests that need it skip and say this once.
+ */
+export function torchMissing(): string | null {
+  if (torchChecked !== undefined) return torchChecked;
+  const r = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
+  torchChecked = r.status === 0 ? null : (r.error?.message ?? r.stderr.trim().split('\n').at(-1) ?? 'python3 -c "import torch" failed');
+  if (torchChecked !== null) console.log(`io interop tests skipped: PyTorch cannot be imported (${torchChecked})`);
+  return torchChecked;
+}
+
+/** Runs a Python snippet with PyTorch and returns its stdout parsed as JSON. */
+export function python<T = unknown>(code: string, args: string[] = []): T {
+  const r = spawnSync('python3', ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`python3 failed (${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
