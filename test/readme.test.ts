@@ -3,12 +3,13 @@
  * `expr; // → value (comment)` checks that `expr` equals `value`; comment
  * lines right after a `console.log(…)` must appear in what it printed.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { expect, it } from 'vitest';
-import * as kd from '../src/index.js';
+import * as kd from '../src/node.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
@@ -48,6 +49,15 @@ it('README examples run and give what they say', () => {
     checks++;
     for (const e of expected) expect(String(text), `printed output should contain: ${e}`).toContain(e);
   };
-  new Function('kd', 'nn', 'optim', '__check', '__log', js)(kd, kd.nn, kd.optim, check, log);
+  // The examples save files (kd.save …): they run in a folder of their own.
+  const cwd = process.cwd();
+  const dir = mkdtempSync(join(tmpdir(), 'kindling-readme-'));
+  process.chdir(dir);
+  try {
+    new Function('kd', 'nn', 'optim', '__check', '__log', js)(kd, kd.nn, kd.optim, check, log);
+  } finally {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  }
   expect(checks).toBeGreaterThanOrEqual(3);
 });

@@ -11,6 +11,6 @@ export function save(_value: unknown, _path: string): void {
 }
 
 /** `torch.load` from a file (Node only). In a browser use `kd.io.deserialize`. */
-export function load(_path: string): unknown {
+export function load<T = unknown>(_path: string): T {
   return needsNode('load', 'kd.io.deserialize(bytes)');
 }

@@ -66,9 +66,11 @@ export function serialize(value: unknown, options: SerializeOptions = {}): Uint8
  * int), tuples and lists arrays. Tensors come back in kindling's dtypes:
  * float16 and bfloat16 as float32, int64/int16/int8/uint8 as int32 (int64
  * values outside int32's range are an error), bool and float64 as they are.
+ * `T` only states what the caller expects (nothing is checked against it):
+ * `kd.io.deserialize<nn.StateDict>(bytes)`.
  */
-export function deserialize(bytes: Uint8Array): unknown {
-  return readTorchFile(bytes, 'io.deserialize');
+export function deserialize<T = unknown>(bytes: Uint8Array): T {
+  return readTorchFile(bytes, 'io.deserialize') as T;
 }
 
 /** {@link deserialize} with `op` naming the caller in errors. */

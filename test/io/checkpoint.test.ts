@@ -3,14 +3,14 @@
  * resumption (in this process and in a new one), groups that changed since
  * the save, all-or-nothing loading, and crash safety under SIGKILL.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import * as core from '../../src/index.js';
-import { kd } from './lib.js';
+import { kd, runCommand } from './lib.js';
 import { makeRun, paramValues, type RunKind } from './training.js';
 
 const { nn, optim, CheckpointError } = kd;
@@ -56,7 +56,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     });
   }
 
-  it('resumes exactly in a new process', () => {
+  it('resumes exactly in a new process', async () => {
     const N = 4;
     const M = 3;
     const whole = makeRun(kd, 'adam');
@@ -66,12 +66,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const path = join(dir, 'child-resume.pt');
     const out = join(dir, 'child-params.pt');
     kd.io.saveCheckpoint(path, { model: first.model, optimizer: first.opt, scheduler: first.sched, step: N });
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'checkpoint-child.ts'), 'resume', path, out, String(M), 'adam'], {
-      encoding: 'utf8',
-      env: { ...process.env, KINDLING_BACKEND: kd.backend().name },
-    });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
+    await runCommand(process.execPath, ['--import', 'tsx', join(here, 'checkpoint-child.ts'), 'resume', path, out, String(M), 'adam'], { ...process.env, KINDLING_BACKEND: kd.backend().name });
     const params = (kd.load(out) as kd.Tensor[]).map((t) => Array.from(t.dataSync()));
     expect(params).toEqual(paramValues(whole));
   });

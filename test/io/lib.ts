@@ -3,7 +3,7 @@
  * fixture files, a comparison of loaded values with the fixture manifest,
  * and whether PyTorch can be imported for the interop tests.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,23 +78,53 @@ export function expectDescribed(actual: unknown, expected: Described, path = 'va
   }
 }
 
-let torchChecked: string | null | undefined;
+let torchChecked: { python: string } | { missing: string } | undefined;
 
 /**
- * Why PyTorch cannot be used here (null when `python3 -c "import torch"`
- * works). Tests that need it skip and say this once.
+ * The Python that can import torch: $KINDLING_PYTHON, else `python3` on the
+ * PATH, else Debian's `/usr/bin/python3` (where python3-torch installs).
  */
-export function torchMissing(): string | null {
+function findTorch(): { python: string } | { missing: string } {
   if (torchChecked !== undefined) return torchChecked;
-  const r = spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  torchChecked = r.status === 0 ? null : (r.error?.message ?? r.stderr.trim().split('\n').at(-1) ?? 'python3 -c "import torch" failed');
-  if (torchChecked !== null) console.log(`io interop tests skipped: PyTorch cannot be imported (${torchChecked})`);
+  const candidates = [process.env.KINDLING_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => c !== undefined && c !== '');
+  let why = '';
+  for (const python of candidates) {
+    const r = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+    if (r.status === 0) return (torchChecked = { python });
+    why ||= r.error?.message ?? r.stderr.trim().split('\n').at(-1) ?? 'import torch failed';
+  }
+  torchChecked = { missing: `${candidates.join(', ')}: ${why}` };
+  console.log(`io interop tests skipped: PyTorch cannot be imported (${torchChecked.missing})`);
   return torchChecked;
 }
 
-/** Runs a Python snippet with PyTorch and returns its stdout parsed as JSON. */
-export function python<T = unknown>(code: string, args: string[] = []): T {
-  const r = spawnSync('python3', ['-c', code, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`python3 failed (${r.status}):\n${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+/** Why PyTorch cannot be used here, or null when it can. Tests that need it skip and say this once. */
+export function torchMissing(): string | null {
+  const t = findTorch();
+  return 'missing' in t ? t.missing : null;
+}
+
+/** The Python executable that imports torch (call only when torchMissing() is null). */
+export function pythonWithTorch(): string {
+  const t = findTorch();
+  if ('missing' in t) throw new Error(`no Python with torch: ${t.missing}`);
+  return t.python;
+}
+
+/**
+ * Runs a Python snippet with PyTorch and returns its stdout parsed as JSON
+ * (asynchronously: a test worker that blocks for seconds stalls vitest's RPC).
+ */
+export function python<T = unknown>(code: string, args: string[] = []): Promise<T> {
+  return runCommand(pythonWithTorch(), ['-c', code, ...args]).then((out) => JSON.parse(out) as T);
+}
+
+/** Runs a command; resolves with its stdout, rejects with its stderr when it fails. */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} failed (${err.code}):\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
 }

@@ -109,7 +109,7 @@ export function readFileBytes(path: string, op: string): Uint8Array {
  *
  * ```ts
  * kd.save(model.stateDict(), 'model.pt');
- * model.loadStateDict(kd.load('model.pt') as Record<string, kd.Tensor>);
+ * model.loadStateDict(kd.load<nn.StateDict>('model.pt'));
  * ```
  */
 export function save(value: unknown, path: string): void {
@@ -119,10 +119,11 @@ export function save(value: unknown, path: string): void {
 /**
  * Loads a file written by `torch.save` (PyTorch >= 1.6) or `kd.save`, with
  * the restricted reader of `kd.io.deserialize`: no code from the file runs.
+ * `T` only states what the caller expects (nothing is checked against it).
  */
-export function load(path: string): unknown {
+export function load<T = unknown>(path: string): T {
   const op = `load('${path}')`;
-  return readTorchFile(readFileBytes(path, op), op);
+  return readTorchFile(readFileBytes(path, op), op) as T;
 }
 
 /**
