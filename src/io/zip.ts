@@ -10,7 +10,7 @@
  */
 import { CheckpointError } from '../errors.js';
 import { crc32 } from './crc32.js';
-import { inflateRaw } from './inflate.js';
+import { inflateSync } from 'fflate';
 
 /** One file inside an archive. */
 export interface ZipEntry {
@@ -139,9 +139,7 @@ export class ZipReader {
     const r = this.records.get(name);
     if (r === undefined) return undefined;
     const raw = this.bytes.subarray(r.start, r.start + r.stored);
-    const data = r.deflated ? inflateRaw(raw, r.size, (m) => {
-      throw this.fail(`record '${name}' cannot be inflated: ${m}`);
-    }) : raw;
+    const data = r.deflated ? this.inflate(name, raw, r.size) : raw;
     if (!r.checked || r.deflated) {
       const crc = crc32(data);
       if (crc !== r.crc) {
@@ -150,6 +148,22 @@ export class ZipReader {
       r.checked = true;
     }
     return data;
+  }
+
+  /**
+   * Inflates into a buffer of exactly the declared size: it never grows (fflate
+   * drops what does not fit), so a record that lies about its size cannot make
+   * the reader allocate more; the length and CRC checks then refuse it.
+   */
+  private inflate(name: string, raw: Uint8Array, size: number): Uint8Array {
+    let out: Uint8Array;
+    try {
+      out = inflateSync(raw, { out: new Uint8Array(size) });
+    } catch (e) {
+      throw this.fail(`record '${name}' cannot be inflated: ${(e as Error).message}`);
+    }
+    if (out.length !== size) throw this.fail(`record '${name}' inflates to ${out.length} bytes, not the declared ${size}`);
+    return out;
   }
 
   private fail(message: string): CheckpointError {

@@ -5,6 +5,7 @@
  * allocated from an unchecked number.
  */
 import { describe, expect, it } from 'vitest';
+import { zipSync } from 'fflate';
 import { writeZip } from '../../src/io/zip.js';
 import { kd } from './lib.js';
 
@@ -200,6 +201,35 @@ describe('deserialize refuses hostile files', () => {
     view.setUint16(bytes.length - 12, 0xfffe, true);
     view.setUint16(bytes.length - 14, 0xfffe, true);
     expect(() => io.deserialize(bytes)).toThrow(/claims 65534 records but its central directory holds at most \d+/);
+  });
+
+  describe('deflated archives (as ordinary zip tools write them)', () => {
+    const deflated = (): Uint8Array => zipSync({ 'a/data.pkl': new Uint8Array(pickle([...str('x'.repeat(5000))])), 'a/version': utf8.encode('3\n') }, { level: 6 });
+    /** Sets the declared size of the first central-directory entry (a/data.pkl). */
+    const declare = (bytes: Uint8Array, size: number): Uint8Array => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let p = bytes.length - 22; p >= 0; p--) {
+        if (view.getUint32(p, true) === 0x02014b50 && new TextDecoder().decode(bytes.subarray(p + 46, p + 46 + 10)) === 'a/data.pkl') {
+          view.setUint32(p + 24, size, true);
+          return bytes;
+        }
+      }
+      throw new Error('no central entry');
+    };
+
+    it('reads them', () => {
+      expect(io.deserialize(deflated())).toBe('x'.repeat(5000));
+    });
+
+    it('refuses a declared size beyond what DEFLATE can expand to, before allocating it', () => {
+      expect(() => io.deserialize(declare(deflated(), 0xfffffff0))).toThrow(/claims to inflate from \d+ to 4294967280 bytes, more than DEFLATE can/);
+    });
+
+    it('refuses a record that inflates to more or fewer bytes than declared', () => {
+      const size = 5 + 5000 + 3;
+      expect(() => io.deserialize(declare(deflated(), size - 100))).toThrow(CheckpointError);
+      expect(() => io.deserialize(declare(deflated(), size + 100))).toThrow(/inflates to 5008 bytes, not the declared 5108/);
+    });
   });
 
   it('reads int64 storages into int32 and refuses values outside int32 with the value named', () => {
