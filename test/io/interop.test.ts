@@ -6,13 +6,15 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { kd, python, torchMissing } from './lib.js';
+import { kd, python, pythonWithTorch, runCommand, torchMissing } from './lib.js';
 import { makeRun } from './training.js';
 
 const { nn } = kd;
 const dir = mkdtempSync(join(tmpdir(), 'kindling-interop-'));
+const example = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'scale-out');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(torchMissing() !== null)('PyTorch reads what kindling writes', () => {
@@ -93,4 +95,42 @@ print(json.dumps({'params': [p.detach().reshape(-1).tolist() for p in m.paramete
     const mine = [...run.model.parameters()].map((p) => Array.from(p.dataSync()));
     after.params.forEach((p, i) => p.forEach((v, j) => expect(Math.abs(v - mine[i]![j]!)).toBeLessThan(1e-6)));
   });
+});
+
+interface PhaseReport {
+  step: number;
+  losses: number[];
+  groups: { name: string; lr: number; momentum?: number; weightDecay?: number; params: string[] }[];
+}
+
+const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe.skipIf(torchMissing() !== null)('examples/scale-out: kindling → PyTorch DDP (gloo, 2 processes) → kindling', () => {
+  it('carries the groups and the optimizer state both ways, and the loss keeps falling', async () => {
+    const run = join(dir, 'scale-out');
+    const env = { ...process.env, KINDLING_BACKEND: kd.backend().name };
+    const tsx = (phase: string): Promise<PhaseReport> =>
+      runCommand(process.execPath, ['--import', 'tsx', join(example, 'train.ts'), phase, run], env).then((out) => JSON.parse(out) as PhaseReport);
+    await runCommand('mkdir', ['-p', run]);
+    const first = await tsx('start');
+    const ddp = JSON.parse(await runCommand(pythonWithTorch(), [join(example, 'ddp.py'), run])) as PhaseReport;
+    const saved = kd.load<{ optimizer: { state: Record<string, Record<string, kd.Tensor>>; param_groups: Record<string, unknown>[] }; extra: { worldSize: number } }>(join(run, 'ddp.pt'));
+    const last = await tsx('continue');
+
+    expect([first.step, ddp.step, last.step]).toEqual([15, 30, 45]);
+    // The groups travel by name with their parameters and values; the StepLR schedule runs on across the three phases.
+    for (const report of [first, ddp, last]) {
+      expect(report.groups.map((g) => [g.name, g.params])).toEqual([['body', ['0.weight', '0.bias', '2.weight', '2.bias']], ['head', ['4.weight', '4.bias']]]);
+    }
+    expect(first.groups.map((g) => g.lr)).toEqual([0.05, 0.025]);
+    expect(ddp.groups.map((g) => g.lr)).toEqual([0.0125, 0.00625]);
+    expect(last.groups.map((g) => g.lr)).toEqual([0.00625, 0.003125]);
+    expect(last.groups.map((g) => [g.momentum, g.weightDecay])).toEqual([[0.9, 0], [0.9, 1e-4]]);
+    expect(saved.extra.worldSize).toBe(2);
+    expect(saved.optimizer.param_groups.map((g) => [g['name'], g['weight_decay'], g['momentum']])).toEqual([['body', 0, 0.9], ['head', 1e-4, 0.9]]);
+    expect(Object.values(saved.optimizer.state).every((s) => s['momentum_buffer'] instanceof kd.Tensor)).toBe(true);
+    // Training went on in each phase.
+    expect(mean(ddp.losses)).toBeLessThan(mean(first.losses));
+    expect(mean(last.losses)).toBeLessThan(mean(ddp.losses));
+  }, 300_000);
 });
