@@ -10,6 +10,7 @@ state_dict, the optimizer's state_dict in PyTorch's layout whose groups also
 carry `param_names` (and kindling's `name`), the scheduler's state in
 kindling's camelCase layout, `step` and `extra`.
 """
+import datetime
 import json
 import os
 import socket
@@ -55,7 +56,9 @@ def rebuild_optimizer(model, saved):
 
 def worker(rank, directory, port):
     torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=WORLD_SIZE)
+    # A timeout turns a rank that never arrives (or a stuck collective) into an error instead of a hang.
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank, world_size=WORLD_SIZE,
+                            timeout=datetime.timedelta(seconds=120))
     saved = torch.load(os.path.join(directory, 'kindling.pt'))
     model = make_model()
     model.load_state_dict(saved['model'])

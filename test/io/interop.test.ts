@@ -113,7 +113,7 @@ describe.skipIf(torchMissing() !== null)('examples/scale-out: kindling → PyTor
       runCommand(process.execPath, ['--import', 'tsx', join(example, 'train.ts'), phase, run], env).then((out) => JSON.parse(out) as PhaseReport);
     await runCommand('mkdir', ['-p', run]);
     const first = await tsx('start');
-    const ddp = JSON.parse(await runCommand(pythonWithTorch(), [join(example, 'ddp.py'), run])) as PhaseReport;
+    const ddp = JSON.parse(await runCommand(pythonWithTorch(), [join(example, 'ddp.py'), run], process.env, 180_000)) as PhaseReport;
     const saved = kd.load<{ optimizer: { state: Record<string, Record<string, kd.Tensor>>; param_groups: Record<string, unknown>[] }; extra: { worldSize: number } }>(join(run, 'ddp.pt'));
     const last = await tsx('continue');
 

@@ -3,7 +3,7 @@
  * fixture files, a comparison of loaded values with the fixture manifest,
  * and whether PyTorch can be imported for the interop tests.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,12 +119,31 @@ export function python<T = unknown>(code: string, args: string[] = []): Promise<
   return runCommand(pythonWithTorch(), ['-c', code, ...args]).then((out) => JSON.parse(out) as T);
 }
 
-/** Runs a command; resolves with its stdout, rejects with its stderr when it fails. */
-export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+/**
+ * Runs a command; resolves with its stdout, rejects with its stderr when it
+ * fails or outlives `timeoutMs` (then it and every process it started are
+ * killed: it runs in a process group of its own).
+ */
+export function runCommand(command: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 240_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${command} failed (${err.code}):\n${stderr}`));
-      else resolve(stdout);
+    const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      process.kill(-child.pid!, 'SIGKILL');
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) resolve(stdout);
+      else reject(new Error(`${command} ${timedOut ? `did not finish in ${timeoutMs / 1000} s` : `failed (${code ?? signal})`}:\n${stderr}${stdout}`));
     });
   });
 }

@@ -100,6 +100,12 @@ describe('serialize → deserialize', () => {
     }
   });
 
+  it('JSON.stringify of a tensor (a model\'s stateDict) throws, pointing at kd.save and safetensors, instead of dumping storage internals', () => {
+    const sd = new kd.nn.Linear(2, 3).stateDict();
+    expect(() => JSON.stringify(sd)).toThrow(CheckpointError);
+    expect(() => JSON.stringify(sd)).toThrow(/Tensor\.toJSON: a float32 tensor of shape \[3, 2\] cannot be turned into JSON \(save tensors with kd\.save\(value, path\).*safetensors.*toArray\(\)\)/);
+  });
+
   const bad: { what: string; value: () => unknown; match: RegExp }[] = [
     { what: 'a function', value: () => ({ f: () => 1 }), match: /value at f is a function/ },
     { what: 'a symbol', value: () => ({ s: Symbol('x') }), match: /value at s is a symbol/ },
