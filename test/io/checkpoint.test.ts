@@ -4,7 +4,7 @@
  * the save, all-or-nothing loading, and crash safety under SIGKILL.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { linkSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -232,6 +232,19 @@ describe('saveCheckpoint / loadCheckpoint', () => {
 });
 
 describe('crash safety', () => {
+  it('replaces the file by renaming a complete new one over it: the old file\'s contents are never written into', () => {
+    const path = join(dir, 'replace.pt');
+    const m = new nn.Linear(8, 8);
+    kd.io.saveCheckpoint(path, { model: m, step: 1 });
+    // A second name for the old file (same inode): a writer that truncated and rewrote in place would change it too.
+    linkSync(path, join(dir, 'replace-old.pt'));
+    const before = readFileSync(join(dir, 'replace-old.pt'));
+    kd.io.saveCheckpoint(path, { model: m, step: 2 });
+    expect(readFileSync(join(dir, 'replace-old.pt')).equals(before)).toBe(true);
+    expect(kd.io.loadCheckpoint(path, { model: m }).step).toBe(2);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.replace.pt.'))).toEqual([]);
+  });
+
   it('a checkpoint on disk is always complete, whenever the writer is killed (SIGKILL, many times)', async () => {
     const path = join(dir, 'crash.pt');
     const kills = 10;
