@@ -12,13 +12,15 @@
  *   npx tsx examples/finetune-fashion-mnist.ts --help
  *
  * Writes into --out: report.html (plots and group tables, opens offline),
- * loss.svg, accuracy.svg, lr.svg and results.json.
+ * loss.svg, accuracy.svg, lr.svg, results.json, and a checkpoint per recipe.
+ * Ctrl-C writes checkpoint.pt there; --resume continues from it.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as kd from '../src/node.js';
 import { data, optim, type Tensor } from '../src/node.js';
+import { readResumeState, resumeRun, saveRecipeCheckpoint, writeResumeState, type JobState as SavedState } from './finetune/checkpoint.js';
 import { Net } from './finetune/model.js';
 import { progressFor } from './finetune/progress.js';
 import { DEFAULT_LRS, pretrainGroups, RECIPE_TITLES, RECIPES, recipeGroups, SWEEP_LRS, warmupCosine, type Recipe } from './finetune/recipes.js';
@@ -37,7 +39,7 @@ Usage: npx tsx examples/finetune-fashion-mnist.ts [options]
                        dataset-fashion-mnist package if installed, else the
                        subset embedded in kindling)
   --backend NAME       js or native (default: native when it loaded)
-  --out DIR            where the report and plots go
+  --out DIR            where the report, plots and checkpoints go
                        (default finetune-out)
   --sweep              first pick each recipe's lr from ${SWEEP_LRS.map((l) => l.toExponential(0)).join(', ')}
                        by accuracy on a validation split (${VAL_FRACTION * 100}% of the training images)
@@ -45,10 +47,12 @@ Usage: npx tsx examples/finetune-fashion-mnist.ts [options]
   --recipes A,B        run only these recipes
   --limit N            use at most N images per task and split (quick runs)
   --seed N             seed of everything random (default 0)
+  --resume             continue from DIR/checkpoint.pt, written by Ctrl-C
+  --stop-after N       act as if Ctrl-C came after N training steps (tests resuming)
   -h, --help           show this help
 `;
 
-/** The options that decide the results (kept in results.json). */
+/** The options that decide the results; a checkpoint only resumes a run with the same ones. */
 interface Config {
   epochs: number;
   pretrainEpochs: number;
@@ -70,9 +74,11 @@ interface PlannedRun {
   lr: number | null;
 }
 
+type JobState = SavedState<Config>;
+
 class UsageError extends Error {}
 
-function parse(argv: string[]): { config: Omit<Config, 'source'>; data: string | undefined; backend: string | undefined; out: string } | null {
+function parse(argv: string[]): { config: Omit<Config, 'source'>; data: string | undefined; backend: string | undefined; out: string; resume: boolean; stopAfter: number | null } | null {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -87,6 +93,8 @@ function parse(argv: string[]): { config: Omit<Config, 'source'>; data: string |
       'recipes': { type: 'string', default: RECIPES.join(',') },
       'limit': { type: 'string' },
       'seed': { type: 'string', default: '0' },
+      'resume': { type: 'boolean', default: false },
+      'stop-after': { type: 'string' },
       'help': { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -127,6 +135,8 @@ function parse(argv: string[]): { config: Omit<Config, 'source'>; data: string |
     data: values.data,
     backend: values.backend,
     out: values.out,
+    resume: values.resume,
+    stopAfter: int('stop-after', values['stop-after'], 1),
   };
 }
 
@@ -173,21 +183,31 @@ async function main(): Promise<number> {
   }
   if (args.backend !== undefined) kd.setBackend(args.backend);
   mkdirSync(args.out, { recursive: true });
+  const checkpointPath = join(args.out, 'checkpoint.pt');
   const started = performance.now();
 
   const tasks = loadTasks({ root: args.data, limit: args.config.limit ?? undefined, seed: args.config.seed });
   const config: Config = { ...args.config, source: tasks.source };
-  const finished: RunHistory[] = [];
-  let pretrained: Record<string, Tensor> | null = null;
+  let state: JobState | null = null;
+  if (args.resume) state = readResumeState(checkpointPath, config);
+  const finished: RunHistory[] = state?.finished ?? [];
+  let pretrained = state?.pretrained ?? null;
+  const elapsedBefore = state?.elapsed ?? 0;
 
   const info = kd.backendInfo();
   if (tasks.embedded) console.log('Using the subset of Fashion-MNIST embedded in kindling; for the full set install Debian\'s dataset-fashion-mnist or pass --data DIR.');
   console.log(`Fashion-MNIST from ${tasks.source}: pretraining on ${tasks.pretrain.train.length} images of 5 classes, fine-tuning on ${tasks.finetune.train.length} of the other 5 (${tasks.finetune.val.length} held out for validation, ${tasks.finetune.test.length} for testing)`);
   console.log(`backend ${info.backend}${info.backend === 'native' ? ` (${info.kernelPath}, ${info.threads} threads)` : ''}; batch ${config.batchSize}; ${config.pretrainEpochs} pretraining and ${config.epochs} fine-tuning epochs${config.sweep ? '; sweeping lrs first' : ''}`);
 
+  let interrupted = false;
+  let stepsThisProcess = 0;
+  process.on('SIGINT', () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+  });
   const progress = progressFor(process.stdout);
   const runs = plan(config);
-  for (let i = 0; i < runs.length; i++) {
+  for (let i = state?.runIndex ?? 0; i < runs.length; i++) {
     const run = runs[i]!;
     const recipe = run.recipe;
     const lr = run.lr ?? sweptLr(recipe as Recipe, finished);
@@ -208,7 +228,11 @@ async function main(): Promise<number> {
       groupTable: described.table(),
       groups: described.groups.map((g) => ({ name: g.name, params: g.params.length, numel: g.numel, lr: Number(g.values.lr), weightDecay: Number(g.values.weightDecay) })),
     };
-    {
+    let pos = startPosition(history, loader);
+    if (state !== null && i === state.runIndex) {
+      pos = resumeRun(checkpointPath, { model, opt, sched }, state);
+      console.log(`\n== ${run.id}: resumed at step ${pos.step} of ${epochs * loader.length}`);
+    } else {
       const title = recipe === 'pretrain' ? 'pretraining on classes 0–4' : run.kind === 'sweep' ? `sweep: ${RECIPE_TITLES[recipe]}, lr ${lr.toExponential(0)}` : RECIPE_TITLES[recipe];
       console.log(`\n== ${title}`);
       if (run.kind !== 'sweep') console.log(described.table());
@@ -219,8 +243,18 @@ async function main(): Promise<number> {
       evalsPerEpoch: run.kind === 'final' ? 2 : 1,
       frozenBackbone: recipe === 'probe',
       progress,
-      shouldStop: () => false,
-    }, startPosition(history, loader));
+      shouldStop: () => {
+        stepsThisProcess++;
+        return interrupted || (args.stopAfter !== null && stepsThisProcess >= args.stopAfter);
+      },
+    }, pos);
+    if (!result.finished) {
+      const elapsed = elapsedBefore + (performance.now() - started) / 1000;
+      writeResumeState(checkpointPath, { model, opt, sched }, { config, runIndex: i, position: result.pos, finished, pretrained, elapsed });
+      console.log(`\nstopped during ${run.id} at step ${result.pos.step}; wrote ${checkpointPath}. Continue with --resume (and the same options).`);
+      return 130;
+    }
+    // The run's record: the one the checkpoint carried when it was resumed.
     const done = result.pos.history;
     if (run.kind === 'pretrain') {
       pretrained = model.backbone.stateDict();
@@ -229,10 +263,12 @@ async function main(): Promise<number> {
       done.valAccuracy = run.kind === 'sweep' ? done.accuracy : evaluate(model, tasks.finetune.val);
       if (run.kind === 'sweep') console.log(`  validation accuracy ${(100 * done.accuracy).toFixed(2)}%`);
     }
+    if (run.kind === 'final') saveRecipeCheckpoint(join(args.out, `${recipe}.pt`), { model, opt, sched }, done);
     finished.push(done);
+    state = null;
   }
 
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = elapsedBefore + (performance.now() - started) / 1000;
   const finals = finished.filter((r) => r.kind === 'final');
   const sweep = finished.filter((r) => r.kind === 'sweep');
   if (sweep.length > 0) {
@@ -256,7 +292,8 @@ async function main(): Promise<number> {
   ];
   writeFileSync(join(args.out, 'results.json'), `${JSON.stringify({ config, seconds, pretrain, sweep, finals }, null, 1)}\n`);
   const files = await writeReport(args.out, { title: 'Fine-tuning recipes on Fashion-MNIST (kindling)', finals, pretrain, sweep, facts });
-  console.log(`wrote ${[...files, join(args.out, 'results.json')].join(', ')}`);
+  if (existsSync(checkpointPath)) rmSync(checkpointPath);
+  console.log(`wrote ${[...files, join(args.out, 'results.json'), ...finals.map((r) => join(args.out, `${r.recipe}.pt`))].join(', ')}`);
   return 0;
 }
 

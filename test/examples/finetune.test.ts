@@ -2,14 +2,17 @@
  * The fine-tuning job (examples/finetune-fashion-mnist.ts, `npm start`) on
  * a small slice of the embedded subset, as a user runs it: its outputs exist
  * and parse, its log has one plain line per epoch when stdout is not a
- * terminal, and report.html shows its plots and tables in a real headless
- * browser (screenshot in test/artifacts/).
+ * terminal, an interrupted run resumed with --resume ends exactly like an
+ * uninterrupted one, Ctrl-C writes a checkpoint, and report.html shows its
+ * plots and tables in a real headless browser (screenshot in test/artifacts/).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as kd from '../../src/node.js';
+import { Net } from '../../examples/finetune/model.js';
 import type { RunHistory } from '../../examples/finetune/train.js';
 import { browserAvailable, launchChromium } from '../browser.js';
 
@@ -38,6 +41,11 @@ function job(args: string[]): Promise<{ status: number | null; stdout: string; s
 interface Results { finals: RunHistory[]; pretrain: RunHistory; config: { epochs: number } }
 const results = (dir: string): Results => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
 
+/** What must not change when a run is interrupted and resumed: every number but the timings. */
+function outcome(r: Results): unknown {
+  return [r.pretrain, ...r.finals].map((h) => ({ id: h.id, lr: h.lr, accuracy: h.accuracy, valAccuracy: h.valAccuracy, steps: h.steps, evals: h.evals }));
+}
+
 const full = join(work, 'full');
 let straight: Awaited<ReturnType<typeof job>>;
 beforeAll(async () => {
@@ -45,7 +53,7 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('the fine-tuning job on a small slice', () => {
-  it('finishes and writes the report, the plots and results.json', () => {
+  it('finishes and writes the report, the plots, results.json and a checkpoint per recipe', () => {
     expect(straight.stderr).not.toMatch(/Error/);
     expect(straight.status).toBe(0);
     for (const f of ['report.html', 'loss.svg', 'accuracy.svg', 'lr.svg', 'results.json']) expect(existsSync(join(full, f)), f).toBe(true);
@@ -68,6 +76,12 @@ describe('the fine-tuning job on a small slice', () => {
     expect(r.finals[2]!.groups.find((g) => g.name === 'backbone')!.lr).toBeCloseTo(r.finals[2]!.lr / 10, 12);
     expect(r.finals[3]!.groups.map((g) => g.name)).toContain('layers[1]+noDecay');
     for (const g of r.finals.flatMap((h) => h.groups)) if (g.name.endsWith('noDecay')) expect(g.weightDecay).toBe(0);
+    // Each recipe's checkpoint loads back into the model.
+    for (const h of r.finals) {
+      const model = new Net(5);
+      const { extra } = kd.io.loadCheckpoint(join(full, `${h.recipe}.pt`), { model });
+      expect((extra as RunHistory).accuracy).toBe(h.accuracy);
+    }
   });
 
   it('prints the group table, then one plain line per epoch when stdout is not a terminal, then the side-by-side table', () => {
@@ -80,10 +94,41 @@ describe('the fine-tuning job on a small slice', () => {
     expect(out).toMatch(/^best: .*% test accuracy; whole job [\d.]+ s$/m);
   });
 
+  it('--resume after a stop ends with exactly the result of the uninterrupted run', async () => {
+    const dir = join(work, 'resumed');
+    const stopped = await job([...SLICE, '--out', dir, '--stop-after', '9']);
+    expect(stopped.status).toBe(130);
+    expect(stopped.stdout).toMatch(/stopped during \S+ at step \d+; wrote .*checkpoint\.pt/);
+    expect(existsSync(join(dir, 'checkpoint.pt'))).toBe(true);
+    const wrongOptions = await job([...SLICE, '--out', dir, '--resume', '--epochs', '2']);
+    expect(wrongOptions.status).not.toBe(0);
+    expect(wrongOptions.stderr).toMatch(/was written with other options \(epochs 1 → 2\)/);
+    const resumed = await job([...SLICE, '--out', dir, '--resume']);
+    expect(resumed.status).toBe(0);
+    expect(resumed.stdout).toMatch(/resumed at step \d+/);
+    expect(outcome(results(dir))).toEqual(outcome(results(full)));
+    expect(existsSync(join(dir, 'checkpoint.pt'))).toBe(false);
+  }, 600_000);
+
+  it('Ctrl-C (SIGINT) writes a checkpoint and exits with 130', async () => {
+    const dir = join(work, 'sigint');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'examples/finetune-fashion-mnist.ts', '--data', 'data/fashion-mnist-subset', '--epochs', '3', '--pretrain-epochs', '3', '--out', dir], { cwd: root, env });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      // Interrupt once training has begun (the first epoch line).
+      if (/epoch 1\/3/.test(out) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(out).toMatch(/stopped during pretrain at step \d+/);
+    expect(existsSync(join(dir, 'checkpoint.pt'))).toBe(true);
+  }, 600_000);
+
   it('--help lists the options; a bad option says what is wrong', async () => {
     const help = await job(['--help']);
     expect(help.status).toBe(0);
-    for (const option of ['--epochs', '--batch-size', '--data', '--backend', '--out', '--sweep']) expect(help.stdout).toContain(option);
+    for (const option of ['--epochs', '--batch-size', '--data', '--backend', '--out', '--resume', '--sweep']) expect(help.stdout).toContain(option);
     const bad = await job(['--epochs', 'two']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--epochs must be an integer >= 1, got "two"');
