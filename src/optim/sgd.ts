@@ -1,14 +1,14 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { REQUIRED, fmtValue, nonNegative, type HyperSchema } from './hyper.js';
+import { fmtValue, nonNegative, type HyperSchema } from './hyper.js';
 import { byDtype, flat, paramArrays, pick, zerosLike } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
 /** SGD's hyperparameters (PyTorch's `SGD(params, lr, momentum=0, dampening=0, weight_decay=0, nesterov=False, maximize=False)`). */
 export interface SGDOptions {
-  /** Learning rate (required: in the options or in every group). */
-  lr: number;
+  /** Learning rate (default 1e-3, as PyTorch 2.x; 1.13 required one). */
+  lr?: number;
   /** Momentum factor (default 0: plain SGD). */
   momentum?: number;
   /** Dampening for momentum (default 0). */
@@ -29,7 +29,8 @@ export interface SGDState {
 export const SGD_SCHEMA: HyperSchema<Required<SGDOptions>> = {
   optimizer: 'SGD',
   keys: {
-    lr: { kind: 'number', default: REQUIRED, check: nonNegative('learning rate') },
+    // NOTE: PyTorch 2.x gives SGD a default lr of 1e-3; 1.13 required one (torch.optim.optimizer.required).
+    lr: { kind: 'number', default: 1e-3, check: nonNegative('learning rate') },
     momentum: { kind: 'number', default: 0, check: nonNegative('momentum value') },
     dampening: { kind: 'number', default: 0 },
     weightDecay: { kind: 'number', default: 0, check: nonNegative('weight_decay value') },
@@ -73,11 +74,7 @@ export class SGD extends Optimizer<Required<SGDOptions>, SGDState> {
   /** The hyperparameters' kinds, defaults and checks (read by `optim.paramGroups`). */
   static readonly schema = SGD_SCHEMA;
 
-  /**
-   * `options` are the defaults of every group. `lr` has no default (as in
-   * PyTorch 1.13): give it here or in every group, or the constructor throws
-   * naming the group without one.
-   */
+  /** `options` are the defaults of every group; `lr` defaults to 1e-3 (PyTorch 2.x). */
   constructor(params: ParamsInput<SGDOptions>, options: Partial<SGDOptions> = {}) {
     super(params, options, { schema: SGD_SCHEMA, state: { momentumBuffer: { kind: 'param' } } });
   }

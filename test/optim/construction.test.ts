@@ -75,6 +75,12 @@ describe('accepted inputs', () => {
     expect(opt.paramGroups[1]!.params).toEqual([]);
   });
 
+  it('SGD without an lr anywhere takes PyTorch 2.x\'s default, 1e-3 (1.13 required one)', () => {
+    const opt = new SGD([{ params: [leaf()], lr: 0.5 }, { params: [leaf()], name: 'head' }]);
+    expect(opt.paramGroups.map((g) => g.lr)).toEqual([0.5, 1e-3]);
+    expect(opt.defaults.lr).toBe(1e-3);
+  });
+
   it('lr given only in the groups is enough for SGD', () => {
     const opt = new SGD([{ params: [leaf()], lr: 0.5 }]);
     expect(opt.paramGroups[0]!.lr).toBe(0.5);
@@ -217,8 +223,6 @@ describe('refused inputs (each error names what is wrong)', () => {
     { name: 'one name for two parameters', call: () => new SGD([{ params: [['w', p]] }, { params: [['w', q]] }], { lr: 0.1 }), error: ParamGroupError, match: /the name 'w' is given to two different parameters/ },
     { name: 'named and unnamed parameters in one group', call: () => new SGD([['w', p], q], { lr: 0.1 }), error: ParamGroupError, match: /all params of parameter group 0 should be with or without names, but 1 of 2/ },
     { name: 'a named group next to an unnamed one', call: () => new SGD([{ params: [p] }, { params: [['w', q]] }], { lr: 0.1 }), error: ParamGroupError, match: /all optimizer param groups should be with or without names/ },
-    { name: 'no lr anywhere (SGD)', call: () => new SGD([p]), error: ParamGroupError, match: /parameter group 0 didn't specify a value of required optimization parameter lr/ },
-    { name: 'no lr in the second group (SGD)', call: () => new SGD([{ params: [p], lr: 0.5 }, { params: [q], name: 'head' }]), error: ParamGroupError, match: /parameter group 1 \('head'\) didn't specify a value of required optimization parameter lr/ },
     { name: 'a misspelt option, with the nearest valid key', call: () => new SGD([p], { lr: 0.1, weightDecy: 0.1 }), error: ParamGroupError, match: /unknown key 'weightDecy' in the options \(did you mean 'weightDecay'\?\)/ },
     { name: 'a misspelt group key, with the nearest valid key', call: () => new SGD([{ params: [p], learningRate: 1e-3 }], { lr: 0.1 }), error: ParamGroupError, match: /unknown key 'learningRate' in parameter group 0/ },
     { name: 'PyTorch\'s snake_case key', call: () => new SGD([{ params: [p], weight_decay: 1e-3 }], { lr: 0.1 }), error: ParamGroupError, match: /unknown key 'weight_decay' in parameter group 0 \(did you mean 'weightDecay'\?\)/ },

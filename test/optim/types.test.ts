@@ -43,9 +43,8 @@ describe('typed hyperparameters', () => {
     expect(() => new optim.SGD([q], { lr: 1e-2, weightDecy: 1e-4 })).toThrow(/did you mean 'weightDecay'/);
     // @ts-expect-error -- Adam has no momentum.
     expect(() => new optim.Adam([{ params: [q], momentum: 0.9 }])).toThrow(/unknown key 'momentum'/);
-    // SGD's lr may come from the options or from every group (specs from optim.paramGroups carry
-    // it), so the options type leaves it optional; a group left without one is a run-time error.
-    expect(() => new optim.SGD([q], {})).toThrow(/didn't specify a value of required optimization parameter lr/);
+    // SGD's lr is optional, with PyTorch 2.x's default 1e-3.
+    expect(new optim.SGD([q], {}).paramGroups[0]!.lr).toBe(1e-3);
     expect(new optim.SGD([{ params: [q], lr: 0.1 }]).paramGroups[0]!.lr).toBe(0.1);
     // @ts-expect-error -- betas is a pair.
     expect(() => new optim.Adam([q], { betas: 0.9 })).toThrow(/betas must be a pair/);
