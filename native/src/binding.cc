@@ -24,6 +24,7 @@ namespace {
 // Sizes, strides and offsets beyond 2^50 elements cannot describe a real
 // buffer; bounding them keeps every extent computation far from overflow.
 constexpr double kMaxIndex = 1125899906842624.0;  // 2^50
+constexpr int64_t kMaxInt32 = 2147483647;
 
 struct ArrayArg {
   void* data;
@@ -296,6 +297,9 @@ Napi::Value Reduce(const Napi::CallbackInfo& info) {
     if (out.type != DType::I32 && out.type != x.type)
       A.fail_type(std::string("out must be an Int32Array or a ") + dtype_name(x.type) + ", got a " +
                   dtype_name(out.type));
+    // Positions are written as int32 (or float): past 2^31 they would wrap.
+    if (size - 1 > kMaxInt32)
+      A.fail_range("size " + std::to_string(size) + " has positions past 2^31 - 1, which int32 indices cannot hold");
   } else {
     A.check_type(out, "out", x.type);
   }
@@ -586,6 +590,10 @@ Napi::Value MaxPool2d(const Napi::CallbackInfo& info) {
   int64_t v[13];
   read_geom(A, meta, count, v, kPoolNames, 13);
   const PoolGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  // Each output's index is a position in its plane, written as int32.
+  if (product(A, {g.height, g.width}, "height * width") - 1 > kMaxInt32)
+    A.fail_range("a plane of " + std::to_string(g.height) + " x " + std::to_string(g.width) +
+                 " has positions past 2^31 - 1, which int32 indices cannot hold");
   A.check_length(x, "x", product(A, {g.planes, g.height, g.width}, "planes * height * width"));
   const int64_t n = product(A, {g.planes, g.out_h, g.out_w}, "planes * outH * outW");
   A.check_length(out, "out", n);

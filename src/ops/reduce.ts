@@ -62,6 +62,7 @@ export function reductionLayout(t: Tensor, dims: readonly number[]): { src: Tens
  * dims is reduced where it is; scattered dims are permuted to the end first.
  */
 export function reduceRaw(op: ReduceOp, t: Tensor, dims: readonly number[], keepdim: boolean, outDtype: DType): Tensor {
+  if (op === 'argmax' || op === 'argmin') checkIndexable(countOf(t, dims), op);
   const out = allocUninit(reducedShape(t.shape, dims, keepdim), outDtype);
   const { src, outer, size, inner } = reductionLayout(t, dims);
   if (out.numel === 0) return out;
@@ -86,6 +87,19 @@ export function unreduce(g: Tensor, inShape: readonly number[], dims: readonly n
 /** `g` (the gradient of a reduction) broadcast back to the input's shape, as a contiguous tensor. */
 function spread(g: Tensor, inShape: readonly number[], dims: readonly number[], keepdim: boolean): Tensor {
   return unreduce(g, inShape, dims, keepdim).expand(inShape).contiguous();
+}
+
+/** Largest position an int32 index (kindling's index dtype) holds. */
+const MAX_INDEX = 2 ** 31 - 1;
+
+/** Refuses a reduction whose indices would not fit int32 (they would wrap around). */
+function checkIndexable(count: number, op: string): void {
+  if (count - 1 > MAX_INDEX) {
+    throw new ValueError(`cannot index ${count} elements with int32 indices (at most 2^31)`, {
+      op,
+      hint: 'int32 is kindling\'s index dtype; reduce over a smaller dimension or split the tensor',
+    });
+  }
 }
 
 /** Number of elements each output of a reduction over `dims` combines. */
@@ -178,6 +192,7 @@ function extremum(op: 'max' | 'min', t: Tensor, dim: number | undefined, options
     throw new IndexError(`expected reduction dim ${d} to have non-zero size`, { op, hint: 'reduce over a dimension that is not empty' });
   }
   const dims = t.ndim === 0 ? [] : [d];
+  checkIndexable(countOf(t, dims), op);
   const values = reduceRaw(op, t, dims, keepdim, t.dtype);
   const indices = reduceRaw(op === 'max' ? 'argmax' : 'argmin', t, dims, keepdim, 'int32');
   // NOTE: the gradient goes to the one element the index names (ties: the first), as PyTorch's max(dim).
@@ -237,6 +252,7 @@ function argExtremum(op: 'argmax' | 'argmin', t: Tensor, dim: number | null | un
   if (t.dtype === 'bool') throw new DTypeError('not implemented for bool tensors', { op, hint: 'convert it with .int() first' });
   if (dim === null || dim === undefined) {
     if (t.numel === 0) throw new IndexError('expected a non-empty tensor', { op, hint: 'pass a dimension that is not empty' });
+    checkIndexable(t.numel, op);
     const flat = contiguousRaw(t);
     const out = reduceRaw(op, flat.reshape([-1]), [0], false, 'int32');
     return options.keepdim ? out.reshape(t.shape.map(() => 1)) : out;

@@ -17,10 +17,18 @@ export function makeView(t: Tensor, shape: number[], strides: number[], offset: 
   return new Tensor(t.storage, shape, strides, offset, t.dtype, t.base ?? t);
 }
 
-/** Accepts `f(2, 3)` and `f([2, 3])`. */
-export function shapeArgs(args: readonly (number | readonly number[])[]): number[] {
-  if (args.length === 1 && Array.isArray(args[0])) return [...(args[0] as readonly number[])];
-  return args as number[];
+/**
+ * Accepts `f(2, 3)` and `f([2, 3])`; every entry must be an integer (each op
+ * then checks the range it allows, e.g. `-1` to infer or keep a size).
+ */
+export function shapeArgs(args: readonly (number | readonly number[])[], op: string): number[] {
+  const list = args.length === 1 && Array.isArray(args[0]) ? [...(args[0] as readonly number[])] : [...(args as number[])];
+  for (const v of list) {
+    if (!Number.isInteger(v)) {
+      throw new ShapeError(`expected integer sizes, got [${list.map(String).join(', ')}]`, { op });
+    }
+  }
+  return list;
 }
 
 /** Resolves one `-1` in a requested shape against `numel`. */
@@ -83,7 +91,7 @@ function reshapeBackward(input: Tensor) {
 
 /** A view with another shape over the same memory (one `-1` is inferred); a ShapeError when the strides do not allow it. */
 export function viewOp(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
-  const shape = inferShape(shapeArgs(args), t.numel, 'view');
+  const shape = inferShape(shapeArgs(args, 'view'), t.numel, 'view');
   const strides = viewStrides(t, shape);
   if (strides === null) {
     throw new ShapeError(
@@ -97,7 +105,7 @@ export function viewOp(t: Tensor, ...args: (number | readonly number[])[]): Tens
 
 /** Like view, but copies when the memory layout does not allow a view. */
 export function reshape(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
-  const shape = inferShape(shapeArgs(args), t.numel, 'reshape');
+  const shape = inferShape(shapeArgs(args, 'reshape'), t.numel, 'reshape');
   const strides = viewStrides(t, shape);
   if (strides !== null) return record(makeView(t, shape, strides, t.offset), 'ViewBackward0', [t], reshapeBackward(t));
   // Not viewable: copy into a fresh contiguous tensor of the new shape (one node, PyTorch's UnsafeViewBackward0).
@@ -132,7 +140,7 @@ function permuted(t: Tensor, dims: readonly number[], name: string): Tensor {
 
 /** A view with the dims reordered. */
 export function permute(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
-  const dims = shapeArgs(args).map((d) => normalizeDim(d, t.ndim, 'permute'));
+  const dims = shapeArgs(args, 'permute').map((d) => normalizeDim(d, t.ndim, 'permute'));
   if (dims.length !== t.ndim || new Set(dims).size !== dims.length) {
     throw new ShapeError(`number of dims don't match in permute: got ${fmtShape(dims)} for a tensor of ${t.ndim} dims (each dim exactly once)`, { op: 'permute' });
   }
@@ -163,7 +171,9 @@ export function tOp(t: Tensor): Tensor {
 
 /** A view broadcasting size-1 dims (and new leading dims) to `shape`; `-1` keeps a size. */
 export function expand(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
-  const shape = shapeArgs(args);
+  const shape = shapeArgs(args, 'expand');
+  const bad = shape.findIndex((s) => s < -1);
+  if (bad >= 0) throw new ShapeError(`the expanded size ${shape[bad]} at dimension ${bad} is invalid: sizes are non-negative (or -1 to keep one)`, { op: 'expand' });
   if (shape.length < t.ndim) {
     throw new ShapeError(`the number of sizes provided (${shape.length}) must be greater or equal to the number of dimensions in the tensor (${t.ndim})`, { op: 'expand' });
   }
@@ -267,6 +277,7 @@ export function slice(t: Tensor, ...ranges: SliceSpec[]): Tensor {
     if (!Number.isInteger(step) || step <= 0) throw new ValueError(`slice step must be a positive integer, got ${step}`, { op: 'slice' });
     const clampIdx = (v: number | null | undefined, dflt: number): number => {
       if (v === null || v === undefined) return dflt;
+      if (!Number.isInteger(v)) throw new IndexError(`slice bounds must be integers (or null), got ${v} for dimension ${d}`, { op: 'slice' });
       const x = v < 0 ? v + size : v;
       return Math.min(Math.max(x, 0), size);
     };
@@ -419,7 +430,7 @@ export function chunk(t: Tensor, chunks: number, dim = 0): Tensor[] {
 
 /** Tiles the tensor `sizes[i]` times along each dimension (extra leading sizes add dimensions), as PyTorch's `repeat`. */
 export function repeat(t: Tensor, ...args: (number | readonly number[])[]): Tensor {
-  const reps = shapeArgs(args);
+  const reps = shapeArgs(args, 'repeat');
   if (reps.length < t.ndim) {
     throw new ShapeError(
       `number of repeat sizes (${reps.length}) can not be smaller than the number of dimensions of the tensor (${t.ndim})`,

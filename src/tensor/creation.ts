@@ -74,6 +74,8 @@ export function tensor(data: NestedInput | TypedArray, options: TensorOptions & 
     const dtype = options.dtype ?? arrayDtype;
     const out = allocate(dtype, data.length);
     backend().copy({ data: out, offset: 0, strides: [1] }, { data, offset: 0, strides: [1] }, [data.length]);
+    // A Uint8Array's bytes become bool as PyTorch converts uint8: any non-zero byte is true (stored as 1).
+    if (dtype === 'bool') for (let i = 0; i < out.length; i++) out[i] = out[i] !== 0 ? 1 : 0;
     return finish(Tensor.fromData(out, shape, dtype), options);
   }
   const shape: number[] = [];
@@ -137,11 +139,31 @@ export function full(shape: ShapeArg, value: number, options: TensorOptions = {}
   return filled('full', shape, value, options);
 }
 
+/**
+ * `value` as `dtype` stores it: int32 truncates but refuses what does not fit
+ * (the typed array would wrap 2^31 to -2^31), bool is 0 or 1 (any non-zero
+ * value is true), as PyTorch converts fill values.
+ */
+export function storedValue(value: number, dtype: DType, op: string): number {
+  if (typeof value !== 'number') {
+    throw new ArgumentTypeError(`expected a number as the value, got ${describe(value)}`, { op });
+  }
+  if (dtype === 'bool') return value !== 0 ? 1 : 0;
+  if (dtype === 'int32' && !(Math.trunc(value) >= -(2 ** 31) && Math.trunc(value) < 2 ** 31)) {
+    throw new ValueError(`value ${value} cannot be converted to type int32 without overflow`, {
+      op,
+      hint: 'int32 holds integers in [-2^31, 2^31); use a float dtype',
+    });
+  }
+  return value;
+}
+
 function filled(op: string, shape: ShapeArg, value: number, options: TensorOptions): Tensor {
   const s = toShape(shape, op);
   const dtype = options.dtype ?? 'float32';
+  const v = storedValue(value, dtype, op);
   const data = allocate(dtype, shapeSize(s));
-  if (value !== 0) backend().fill(data, value, 0, data.length);
+  if (v !== 0) backend().fill(data, v, 0, data.length);
   return finish(Tensor.fromData(data, s, dtype), options);
 }
 
@@ -276,6 +298,11 @@ export function randint(low: number, high: number, shape: ShapeArg, options: Ran
   }
   const s = toShape(shape, 'randint');
   const dtype = options.dtype ?? 'int32';
+  // NOTE: as PyTorch's random_: the range must fit the dtype (bool: [0, 2)), else values would wrap.
+  const [lo, hi] = dtype === 'bool' ? [0, 2] : dtype === 'int32' ? [-(2 ** 31), 2 ** 31] : [-(2 ** 53), 2 ** 53];
+  if (low < lo || high > hi) {
+    throw new ValueError(`the range [${low}, ${high}) does not fit ${dtype}, which holds [${lo}, ${hi})`, { op: 'randint', hint: 'use a smaller range or another dtype' });
+  }
   const g = options.generator ?? defaultGenerator;
   const data = allocate(dtype, shapeSize(s));
   for (let i = 0; i < data.length; i++) data[i] = g.nextInt(low, high);

@@ -111,6 +111,16 @@ describe('binding-layer checks', () => {
       error: RangeError, match: /avgPool2dBackward: divisor must be an integer .* got 1\.5/,
     },
     {
+      name: 'an argmax axis whose positions do not fit int32',
+      call: () => addon.reduce(4, new Int32Array(1), f32(1), 1, 2 ** 31 + 1, 1),
+      error: RangeError, match: /reduce: size 2147483649 has positions past 2\^31 - 1, which int32 indices cannot hold/,
+    },
+    {
+      name: 'a maxPool2d plane whose positions do not fit int32',
+      call: () => addon.maxPool2d(f32(1), new Int32Array(1), f32(1), Float64Array.of(1, 65536, 32769, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1)),
+      error: RangeError, match: /maxPool2d: a plane of 65536 x 32769 has positions past 2\^31 - 1/,
+    },
+    {
       name: 'a gradient shorter than its parameter',
       call: () => addon.sgdStep([f32(3)], [f32(2)], [], new Uint8Array(1), Float64Array.of(0.1, 0, 0, 0, 0, 0)),
       error: RangeError, match: /sgdStep: grads\[0\] has 2 elements, params\[0\] 3/,

@@ -5,6 +5,15 @@ import { coalesce, forEachRow } from './strided.js';
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 /**
+ * pow as C and PyTorch define it: JavaScript's Math.pow gives NaN for
+ * pow(1, y) with y NaN or ±inf and for pow(-1, ±inf), where C gives 1.
+ */
+export function cPow(x: number, y: number): number {
+  if (x === 1 || (x === -1 && (y === Infinity || y === -Infinity))) return 1;
+  return Math.pow(x, y);
+}
+
+/**
  * The error function, to ~4e-15: its Maclaurin series for |x| < 2.5 and the
  * continued fraction of erfc (evaluated with Lentz's method) beyond.
  */
@@ -12,6 +21,8 @@ export function erf(x: number): number {
   // NOTE: float64 gradcheck of exact GELU needs ~1e-15; Abramowitz–Stegun 7.1.26
   // (~1e-7) is too coarse. The series needs up to ~40 terms near |x| = 2.5
   // (JavaScript has no Math.erf), a cost only exact GELU pays.
+  // erf(±inf) = ±1 (the continued fraction below would give inf / inf); NaN stays NaN.
+  if (!Number.isFinite(x)) return x === x ? Math.sign(x) : x;
   const ax = Math.abs(x);
   if (ax < 2.5) {
     let sum = ax;
@@ -163,7 +174,7 @@ function binaryRow(op: BinaryOp, out: TypedArray, o: number, a: TypedArray, ao: 
     case 'sub': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! - b[bo]!; return;
     case 'mul': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! * b[bo]!; return;
     case 'div': for (; o < end; o++, ao += as, bo += bs) out[o] = a[ao]! / b[bo]!; return;
-    case 'pow': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.pow(a[ao]!, b[bo]!); return;
+    case 'pow': for (; o < end; o++, ao += as, bo += bs) out[o] = cPow(a[ao]!, b[bo]!); return;
     // NOTE: maximum/minimum propagate NaN as PyTorch does (Math.max does too).
     case 'maximum': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.max(a[ao]!, b[bo]!); return;
     case 'minimum': for (; o < end; o++, ao += as, bo += bs) out[o] = Math.min(a[ao]!, b[bo]!); return;
