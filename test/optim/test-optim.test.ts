@@ -122,7 +122,10 @@ function compare(name: string, c: Case, setup: 'plain' | 'groupsWeightDecay' | '
   const closure = closureFor(opt, loss);
   const losses = Array.from({ length: fx.steps }, () => opt.step(closure).item());
   expectClose(losses, expected.losses, `${name} ${c.desc} ${setup} losses`, 1e-4, 1e-4);
-  expectClose([...weight.dataSync(), ...bias.dataSync()], expected.final, `${name} ${c.desc} ${setup} parameters`, 1e-5, 1e-4);
+  // NOTE: LBFGS runs up to 20 inner float32 iterations per step, so summation-order differences between a backend's
+  // reductions and PyTorch's grow over the run: on the native backend one case ends up to 1.2e-4 from PyTorch.
+  const [atol, rtol] = name === 'LBFGS' ? [2e-4, 1e-4] : [1e-5, 1e-4];
+  expectClose([...weight.dataSync(), ...bias.dataSync()], expected.final, `${name} ${c.desc} ${setup} parameters`, atol, rtol);
   const last = loss().item();
   if (maximizing(c)) expect(last).toBeGreaterThan(losses[0]!);
   else expect(last).toBeLessThan(losses[0]!);
