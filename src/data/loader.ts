@@ -2,7 +2,7 @@
  * `DataLoader`: batches of a dataset, in order or reshuffled each epoch
  * from a generator, iterable with `for…of` and `for await`.
  */
-import { ArgumentTypeError, DataError, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, DataError, ValueError } from '../errors.js';
 import { defaultGenerator, Generator as RandomGenerator } from '../tensor/random.js';
 import { defaultCollate, type Collated } from './collate.js';
 import { permutation, type DatasetLike } from './dataset.js';
@@ -67,10 +67,7 @@ export class DataLoader<T, B = Collated<T>> implements Iterable<B>, AsyncIterabl
     if (dataset === null || typeof dataset !== 'object' || typeof dataset.get !== 'function' || !Number.isInteger(dataset.length)) {
       throw new ArgumentTypeError('the dataset must have an integer `length` and a `get(index)` method', { op });
     }
-    const known = new Set(['batchSize', 'shuffle', 'dropLast', 'generator', 'collate']);
-    for (const key of Object.keys(options)) {
-      if (!known.has(key)) throw new ValueError(`unknown option "${key}"`, { op, hint: `options are ${[...known].join(', ')}` });
-    }
+    checkKeys(op, options, ['batchSize', 'shuffle', 'dropLast', 'generator', 'collate']);
     const batchSize = options.batchSize ?? 1;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ValueError(`batchSize must be a positive integer, got ${batchSize}`, { op });

@@ -3,7 +3,7 @@
  * group, rule or module; adding a group derived from the rules or from
  * another group; setting groups' values from new specs.
  */
-import { ArgumentTypeError, nearest, ParamGroupError } from '../errors.js';
+import { ArgumentTypeError, nearest, ParamGroupError, PROTOTYPE_KEYS } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { buildGroups, type ParamGroupsOptions } from './build.js';
 import { describeValue, indexModel, isModuleLike, type ModelIndex } from './model-index.js';
@@ -289,6 +289,10 @@ function checkAddKeys(s: Record<string, unknown>, schema: HyperSchema | undefine
     if (base !== undefined && (schema === undefined || schema.numeric.has(base))) {
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) problems.push(`${k} must be a finite number ≥ 0, got ${describeValue(v)}`);
       else mults.push([base, v]);
+      continue;
+    }
+    if (PROTOTYPE_KEYS.has(k)) {
+      problems.push(`'${k}' is not allowed as a key (it would change or shadow the group's prototype)`);
       continue;
     }
     if (schema === undefined || schema.keys.includes(k)) {

@@ -4,7 +4,7 @@
  */
 import { noGrad } from '../autograd/grad-mode.js';
 import { ArgumentTypeError, fmtShape, nearest, StateDictError } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { layoutProblem, Tensor } from '../tensor/tensor.js';
 import type { Module } from './module.js';
 import { describeValue } from './parameter.js';
 import { className, stateOf } from './registry.js';
@@ -107,6 +107,7 @@ export function loadStateDictInto(m: Module, sd: unknown, options: LoadStateDict
   const missingKeys: string[] = [];
   const sizeMismatches: SizeMismatch[] = [];
   const invalidKeys: string[] = [];
+  const unreadableKeys: [string, string][] = [];
   const copies: [Tensor, Tensor][] = [];
   for (const [key, target] of Object.entries(own)) {
     if (!given.has(key)) {
@@ -120,6 +121,13 @@ export function loadStateDictInto(m: Module, sd: unknown, options: LoadStateDict
     }
     if (value.shape.length !== target.shape.length || value.shape.some((d, i) => d !== target.shape[i])) {
       sizeMismatches.push({ key, got: [...value.shape], expected: [...target.shape] });
+      continue;
+    }
+    // A value that cannot be read (a detached buffer, a storage shorter than its shape) is refused here,
+    // before anything is written: a failure half-way would leave the module partly loaded.
+    const unreadable = layoutProblem(value.storage.data, value.shape, value.strides, value.offset, value.dtype);
+    if (unreadable !== undefined) {
+      unreadableKeys.push([key, unreadable]);
       continue;
     }
     copies.push([target, value]);
@@ -138,6 +146,7 @@ export function loadStateDictInto(m: Module, sd: unknown, options: LoadStateDict
     problems.push(`size mismatch for ${s.key}: copying a param with shape ${fmtShape(s.got)} from checkpoint, the shape in current model is ${fmtShape(s.expected)}.`);
   }
   for (const k of invalidKeys) problems.push(`value for ${k} is ${describeValue(given.get(k))}, expected a Tensor.`);
+  for (const [k, why] of unreadableKeys) problems.push(`value for ${k} cannot be read: ${why}.`);
   if (problems.length > 0) {
     throw new IncompatibleStateDictError(
       `Error(s) in loading stateDict for ${className(m)}:\n\t${problems.join('\n\t')}`,
@@ -145,7 +154,7 @@ export function loadStateDictInto(m: Module, sd: unknown, options: LoadStateDict
       missingKeys,
       unexpectedKeys,
       sizeMismatches,
-      invalidKeys,
+      [...invalidKeys, ...unreadableKeys.map(([k]) => k)],
     );
   }
   noGrad(() => {

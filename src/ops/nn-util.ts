@@ -2,7 +2,7 @@
  * Small helpers shared by the neural-network op families (pool.ts, nn.ts,
  * loss.ts): option-bag checking, reductions, argument checks.
  */
-import { ArgumentTypeError, DTypeError, nearest, ValueError } from '../errors.js';
+import { checkKeys, DTypeError, ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { requireFloat } from './core.js';
 
@@ -11,19 +11,7 @@ import { requireFloat } from './core.js';
  * (`ignore_index`) or a typo is not silently ignored.
  */
 export function checkOptions(op: string, options: object | undefined, known: readonly string[]): void {
-  if (options === undefined || options === null) return;
-  if (typeof options !== 'object') {
-    throw new ArgumentTypeError(`expected an options object, got ${typeof options}`, { op });
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      const near = nearest(key, known);
-      throw new ArgumentTypeError(`unknown option '${key}'`, {
-        op,
-        hint: near !== undefined ? `did you mean '${near}'?` : `valid options: ${known.join(', ')}`,
-      });
-    }
-  }
+  checkKeys(op, options, known);
 }
 
 /** How a loss combines its per-element values (PyTorch's `reduction`). */

@@ -5,7 +5,7 @@
  * rules) and every problem is collected before one error is thrown.
  */
 import {
-  ArgumentTypeError, editDistance, KindlingError, nearest, ParamGroupError, ValueError, type ErrorFields,
+  ArgumentTypeError, checkPrototypeKeys, didYouMean, editDistance, ParamGroupError, PROTOTYPE_KEYS, ValueError, type Problems,
 } from '../errors.js';
 import { GROUP_EXTRA_KEYS } from './types.js';
 
@@ -56,32 +56,6 @@ export function betasCheck(v: readonly [number, number]): string | undefined {
 /** How groups are named in messages: `parameter group 1 ('head')`. */
 export function groupLabel(index: number, name?: string): string {
   return name === undefined ? `parameter group ${index}` : `parameter group ${index} ('${name}')`;
-}
-
-/** A `KindlingError` subclass, as problems record it. */
-export type ErrorClass = new (message: string, fields?: ErrorFields) => KindlingError;
-
-/** Problems found while validating, thrown together as one error. */
-export class Problems {
-  private readonly list: { cls: ErrorClass; message: string; hint?: string }[] = [];
-
-  add(cls: ErrorClass, message: string, hint?: string): void {
-    this.list.push({ cls, message, hint });
-  }
-
-  get size(): number {
-    return this.list.length;
-  }
-
-  /** Throws the first problem's error class (or `as`) with every problem in the message. */
-  throwIfAny(op: string, as?: ErrorClass): void {
-    if (this.list.length === 0) return;
-    const first = this.list[0]!;
-    const cls = as ?? first.cls;
-    if (this.list.length === 1) throw new cls(first.message, { op, hint: first.hint });
-    const all = this.list.map((p, i) => `(${i + 1}) ${p.message}${p.hint === undefined ? '' : ` (${p.hint})`}`);
-    throw new cls(`${this.list.length} problems: ${all.join('; ')}`, { op });
-  }
 }
 
 function kindOk(kind: HyperKind, v: unknown): boolean {
@@ -199,8 +173,9 @@ export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, un
   const where = `in ${label}`;
   const skip = options.skip ?? [];
   const keys = schema.keys as Record<string, KeySpec<unknown>>;
+  checkPrototypeKeys(values, where, problems, ParamGroupError);
   for (const [key, v] of Object.entries(values)) {
-    if (skip.includes(key)) continue;
+    if (skip.includes(key) || PROTOTYPE_KEYS.has(key)) continue;
     const spec = Object.hasOwn(keys, key) ? keys[key] : undefined;
     if (spec !== undefined) {
       if (v === undefined) continue;
@@ -225,11 +200,10 @@ export function checkValues<H>(schema: HyperSchema<H>, values: Record<string, un
       );
     } else if (options.noExtras) {
       // NOTE: the options are the defaults of every group's hyperparameters; user keys belong on a group.
-      const guess = nearest(key, Object.keys(keys));
       problems.add(
         ParamGroupError,
         `unknown key '${key}' ${where}`,
-        guess !== undefined ? `did you mean '${guess}'?` : `${schema.optimizer} accepts ${Object.keys(keys).join(', ')}; a key of your own goes on a group: { params, ${key}: … }`,
+        didYouMean(key, Object.keys(keys)) ?? `${schema.optimizer} accepts ${Object.keys(keys).join(', ')}; a key of your own goes on a group: { params, ${key}: … }`,
       );
     } else {
       const hint = mistakeHint(schema, key);

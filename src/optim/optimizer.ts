@@ -6,13 +6,13 @@
  * (`sgd()`, `adam()` …) that calls a fused backend kernel.
  */
 import { enableGrad, noGrad } from '../autograd/grad-mode.js';
-import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape, warn } from '../errors.js';
+import { ArgumentTypeError, ParamGroupError, Problems, ValueError, fmtShape, warn } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   SPEC_DEFAULTS, type BaseHyper, type GroupExtras, type OptimizerStateDict, type ParamGroup, type ParamGroupSpec,
   type ParamGroupHook, type ParamsInput, type RemovableHandle, type StepHook, type ZeroGradOptions,
 } from './types.js';
-import { Problems, checkValues, fmtValue, groupLabel, resolve, schemaDefaults, type HyperSchema } from './hyper.js';
+import { checkValues, fmtValue, groupLabel, resolve, schemaDefaults, type HyperSchema } from './hyper.js';
 import { nameOfParam, readGroupSpec, readParamsInput, type GroupDraft } from './params.js';
 import { loadStateDictInto, makeStateDict, type StateSpec } from './state-dict.js';
 

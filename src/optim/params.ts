@@ -4,11 +4,11 @@
  * get wrong is reported with what was found and how to fix it; nothing here
  * changes the caller's objects.
  */
-import { ArgumentTypeError, ParamGroupError, ValueError, fmtShape } from '../errors.js';
+import { ArgumentTypeError, ParamGroupError, Problems, ValueError, fmtShape, setOwn } from '../errors.js';
 import { Module } from '../nn/module.js';
 import { Parameter } from '../nn/parameter.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Problems, groupLabel } from './hyper.js';
+import { groupLabel } from './hyper.js';
 
 /** One group as read from the caller, before hyperparameters are resolved. */
 export interface GroupDraft {
@@ -160,7 +160,8 @@ export function readGroupSpec(spec: unknown, label: string, op: string): GroupDr
     throw new ParamGroupError(`${label} has no 'params' key`, { op, hint: 'a group spec is { params: [...], …hyperparameters }' });
   }
   const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(spec)) if (k !== 'params') own[k] = v;
+  // setOwn: a JSON key '__proto__' stays a key (refused by the checks) instead of becoming the prototype.
+  for (const [k, v] of Object.entries(spec)) if (k !== 'params') setOwn(own, k, v);
   const { params, names } = readGroupParams(spec['params'], label, op);
   return { params, names, own };
 }

@@ -13,9 +13,9 @@
  * implementation flags (`foreach`, `differentiable`, `capturable`, `fused`)
  * have no kindling counterpart and are dropped.
  */
-import { StateDictError, nearest } from '../errors.js';
+import { PROTOTYPE_KEYS, Problems, StateDictError, didYouMean, setOwn } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { Problems, checkValues, fmtValue, groupLabel, resolve, snakeToCamel } from './hyper.js';
+import { checkValues, fmtValue, groupLabel, resolve, snakeToCamel } from './hyper.js';
 import { copyTensor } from './kernel.js';
 import { describe } from './params.js';
 import type { Optimizer } from './optimizer.js';
@@ -83,6 +83,11 @@ export function makeStateDict<H extends BaseHyper, S extends object>(opt: Optimi
   return { state, paramGroups };
 }
 
+/** A PyTorch key in kindling's spelling; prototype keys stay as they are, for the checks to refuse. */
+function fromSnake(key: string): string {
+  return PROTOTYPE_KEYS.has(key) ? key : snakeToCamel(key);
+}
+
 /**
  * Converts a state dict in PyTorch's layout (`param_groups`, snake_case keys,
  * as read from a PyTorch checkpoint) to kindling's. A dict already in
@@ -100,7 +105,7 @@ export function fromPyTorchStateDict(sd: Record<string, unknown>): OptimizerStat
     ? groups.map((g: unknown) => {
       if (g === null || typeof g !== 'object') return g as StateDictGroup;
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(g)) if (!PYTORCH_ONLY_KEYS.includes(k)) out[snakeToCamel(k)] = v;
+      for (const [k, v] of Object.entries(g)) if (!PYTORCH_ONLY_KEYS.includes(k)) setOwn(out, fromSnake(k), v);
       return out as StateDictGroup;
     })
     : (groups as StateDictGroup[]);
@@ -110,12 +115,12 @@ export function fromPyTorchStateDict(sd: Record<string, unknown>): OptimizerStat
     state = {};
     for (const [id, entry] of Object.entries(rawState)) {
       if (entry === null || typeof entry !== 'object') {
-        (state as Record<string, unknown>)[id] = entry;
+        setOwn(state, id, entry);
         continue;
       }
       const out: Record<string, StateValue> = {};
-      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) out[snakeToCamel(k)] = v as StateValue;
-      state[Number(id)] = out;
+      for (const [k, v] of Object.entries(entry as Record<string, unknown>)) setOwn(out, fromSnake(k), v);
+      setOwn(state, id, out);
     }
   }
   return { state, paramGroups };
@@ -133,12 +138,12 @@ export function toPyTorchStateDict(sd: OptimizerStateDict): { state: Record<numb
   const state: Record<number, Record<string, StateValue>> = {};
   for (const [id, entry] of Object.entries(sd.state)) {
     const out: Record<string, StateValue> = {};
-    for (const [k, v] of Object.entries(entry)) out[camelToSnake(k)] = v;
-    state[Number(id)] = out;
+    for (const [k, v] of Object.entries(entry)) setOwn(out, camelToSnake(k), v);
+    setOwn(state, id, out);
   }
   const param_groups = sd.paramGroups.map((g) => {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(g)) if (k !== 'params') out[camelToSnake(k)] = v;
+    for (const [k, v] of Object.entries(g)) if (k !== 'params') setOwn(out, camelToSnake(k), v);
     out['params'] = g.params;
     return out;
   });
@@ -180,7 +185,7 @@ function readStructure(input: unknown, op: string): { groups: SavedGroup[]; stat
       problems.add(StateDictError, `saved parameter group ${i} has paramNames that are not one string per parameter`);
     }
     const own: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(g)) if (k !== 'params' && k !== 'paramNames') own[k] = v;
+    for (const [k, v] of Object.entries(g)) if (k !== 'params' && k !== 'paramNames') setOwn(own, k, v);
     return { own, params: g.params, names: Array.isArray(names) ? names : undefined };
   });
   const state: [number, Record<string, unknown>][] = [];
@@ -315,11 +320,10 @@ function readStateEntry(
   for (const [key, v] of present) {
     const s = Object.hasOwn(spec, key) ? spec[key] : undefined;
     if (s === undefined) {
-      const guess = nearest(key, Object.keys(spec));
       problems.add(
         StateDictError,
         `the state of ${who} has '${key}', which ${optimizer} does not keep`,
-        guess !== undefined ? `did you mean '${guess}'?` : `${optimizer} keeps ${Object.keys(spec).join(', ')}; was the state saved by another optimizer?`,
+        didYouMean(key, Object.keys(spec)) ?? `${optimizer} keeps ${Object.keys(spec).join(', ')}; was the state saved by another optimizer?`,
       );
       continue;
     }

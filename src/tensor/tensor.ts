@@ -1,5 +1,5 @@
 import { CheckpointError, DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
-import type { DType, TypedArray } from './dtype.js';
+import { dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import type { TensorMethods } from './methods.js';
 
 let nextSerial = 0;
@@ -54,6 +54,39 @@ export function contiguousStrides(shape: readonly number[]): number[] {
     s *= shape[i]!;
   }
   return strides;
+}
+
+/**
+ * Why a tensor of this layout cannot read `data`, or `undefined` when it can:
+ * sizes, strides and offset must be non-negative integers (one stride per
+ * size), the typed array must be `dtype`'s, and every element the layout
+ * reaches must lie inside `data` (a detached buffer has no elements).
+ */
+export function layoutProblem(data: unknown, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): string | undefined {
+  if (!ArrayBuffer.isView(data)) return 'its data is not a typed array';
+  const kind = dtypeOfArray(data);
+  if (kind !== dtype) return `dtype ${String(dtype)} is stored in a ${DTYPE_ARRAY[dtype] ?? 'typed array of a kindling dtype'}, got a ${data.constructor.name}`;
+  if (!Array.isArray(shape) || !Array.isArray(strides) || shape.length !== strides.length) {
+    return `shape ${fmtList(shape)} and strides ${fmtList(strides)} must be arrays of the same length`;
+  }
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) return `shape ${fmtList(shape)} must hold non-negative integers`;
+  if (strides.some((d) => !Number.isSafeInteger(d) || d < 0)) return `strides ${fmtList(strides)} must hold non-negative integers`;
+  if (!Number.isSafeInteger(offset) || offset < 0) return `offset ${String(offset)} must be a non-negative integer`;
+  if (shape.includes(0)) return undefined;
+  let extent = offset + 1;
+  shape.forEach((d, i) => {
+    extent += (d - 1) * strides[i]!;
+  });
+  const length = (data as TypedArray).length;
+  if (extent <= length) return undefined;
+  if (data.buffer.byteLength === 0) return `its buffer is empty or detached (transferred to a worker?), and shape ${fmtList(shape)} needs ${extent} elements`;
+  return `shape ${fmtList(shape)} with strides ${fmtList(strides)} and offset ${offset} reaches element ${extent - 1}, but the storage has ${length} elements`;
+}
+
+const DTYPE_ARRAY: Partial<Record<string, string>> = { float32: 'Float32Array', float64: 'Float64Array', int32: 'Int32Array', bool: 'Uint8Array' };
+
+function fmtList(v: unknown): string {
+  return Array.isArray(v) ? `[${v.map(String).join(', ')}]` : String(v);
 }
 
 /** Number of elements of a tensor of `shape` (1 for `[]`). */

@@ -3,7 +3,7 @@
  * groups a scheduler drives (including groups added later), warnings, and
  * saving/loading state.
  */
-import { ArgumentTypeError, nearest, ParamGroupError, StateDictError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, checkKeys, didYouMean, ParamGroupError, PROTOTYPE_KEYS, StateDictError, ValueError } from '../../errors.js';
 import { fmtValue, groupLabel } from '../hyper.js';
 import type { RemovableHandle } from '../types.js';
 import type { GroupSelector, PerGroup, SchedulableGroup, SchedulableOptimizer, SchedulerStateDict } from './types.js';
@@ -89,19 +89,11 @@ export function checkOptionKeys(op: string, options: unknown, known: readonly st
     const given = options === null ? [] : [options, ...positional];
     throw new ArgumentTypeError(`options must be an object, got ${fmtValue(options)}`, { op, hint: positionalHint(op, given) });
   }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) {
-      const guess = nearest(key, known);
-      throw new ArgumentTypeError(`unknown option '${key}'`, {
-        op,
-        // NOTE: PyTorch's `verbose` (deprecated there since 2.2) is left out on purpose.
-        hint: key === 'verbose'
-          ? "PyTorch's verbose printing is not supported; log sched.getLastLr() after each step"
-          : guess !== undefined ? `did you mean '${guess}'?` : `${op} accepts ${known.join(', ')}`,
-      });
-    }
-  }
-  return options as Record<string, unknown>;
+  return checkKeys(op, options, known, {
+    // NOTE: PyTorch's `verbose` (deprecated there since 2.2) is left out on purpose.
+    special: (key) => (key === 'verbose' ? "PyTorch's verbose printing is not supported; log sched.getLastLr() after each step" : undefined),
+    otherwise: () => `${op} accepts ${known.join(', ')}`,
+  });
 }
 
 /** A number option (finite unless `allowInfinite`); `undefined` takes `def`. */
@@ -346,10 +338,9 @@ function resolveSelector(op: string, groups: readonly SchedulableGroup[], select
         }
       });
       if (!found) {
-        const guess = nearest(s, names);
         throw new ParamGroupError(`groups: no parameter group is named '${s}'`, {
           op,
-          hint: guess !== undefined ? `did you mean '${guess}'?` : names.length > 0 ? `the groups are named ${names.map((n) => `'${n}'`).join(', ')}` : 'no group has a name; select groups by index',
+          hint: didYouMean(s, names) ?? (names.length > 0 ? `the groups are named ${names.map((n) => `'${n}'`).join(', ')}` : 'no group has a name; select groups by index'),
         });
       }
     } else {
@@ -476,14 +467,20 @@ export function checkFields(op: string, state: unknown, fields: Readonly<Record<
   const known = Object.keys(fields);
   for (const key of Object.keys(sd)) {
     if (!known.includes(key)) {
-      const guess = nearest(key, known);
-      problems.push(`unexpected key '${key}'${guess !== undefined ? ` (did you mean '${guess}'?)` : ''}`);
+      const hint = didYouMean(key, known);
+      problems.push(`unexpected key '${key}'${hint !== undefined ? ` (${hint})` : ''}`);
     }
   }
   const groups = Array.isArray(sd['groupIndices']) ? sd['groupIndices'].length : -1;
   for (const [key, kind] of Object.entries(fields)) {
-    if (!(key in sd)) problems.push(`missing key '${key}'`);
+    if (!Object.hasOwn(sd, key)) problems.push(`missing key '${key}'`);
     else if (!fieldOk(kind, sd[key], groups)) problems.push(`'${key}' must be ${KIND_TEXT[kind]}${kind === 'perGroup' || kind === 'callables' ? ` (${groups})` : ''}, got ${fmtValue(sd[key])}`);
+    else if (kind === 'callable' || kind === 'callables') {
+      // The saved fields are assigned onto the live callables: a '__proto__' key would replace their prototype.
+      for (const c of kind === 'callable' ? [sd[key]] : (sd[key] as unknown[])) {
+        for (const k of c === null ? [] : Object.keys(c as object)) if (PROTOTYPE_KEYS.has(k)) problems.push(`'${key}' holds the key '${k}', which is not allowed (it would replace the callable's prototype)`);
+      }
+    }
   }
   if (problems.length > 0) {
     throw new StateDictError(`the state dict does not fit: ${problems.join('; ')}`, {
