@@ -7,7 +7,7 @@
  * Tensor or Module and nn needs no change (STYLE.md §13).
  */
 import { ArgumentTypeError } from '../errors.js';
-import { BatchNorm1d, BatchNorm2d, Embedding, GroupNorm, LayerNorm } from '../nn/index.js';
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d, Embedding, GroupNorm, LayerNorm } from '../nn/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeValue, isModuleLike } from './model-index.js';
 import type { ModuleClass, ModuleLike } from './types.js';
@@ -76,7 +76,7 @@ export function hasTag(target: object, name: string): boolean {
 }
 
 // kindling's own layers, registered by class (robust to minified class names).
-const normClasses = new Set<ModuleClass>([BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm]);
+const normClasses = new Set<ModuleClass>([BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm]);
 const embeddingClasses = new Set<ModuleClass>([Embedding]);
 
 // NOTE: besides registered classes, a class whose name (or a base class's

@@ -56,6 +56,13 @@ export interface LoadCheckpointOptions {
    * says what had no place.
    */
   match?: 'exact' | 'names';
+  /**
+   * With `{ match: 'names' }`: refuse a checkpoint whose saved groups or
+   * parameters have no place in the optimizer (default true, as
+   * `optim.loadStateDictByName`); false loads the rest and reports them in
+   * `unmatched` (`droppedGroups`, `droppedParams`).
+   */
+  strict?: boolean;
   /** Restore the default random generator's stream (default true). */
   restoreRng?: boolean;
 }
@@ -116,6 +123,11 @@ export function restoreCheckpointDict(dict: unknown, targets: CheckpointTargets,
   const file = dict as Record<string, unknown>;
   const match = options.match ?? 'exact';
   if (match !== 'exact' && match !== 'names') throw new CheckpointError(`match must be 'exact' or 'names', got ${String(match)}`, { op });
+  const strict = options.strict ?? true;
+  if (typeof strict !== 'boolean') throw new CheckpointError(`strict must be true or false, got ${String(strict)}`, { op });
+  if (!strict && match !== 'names') {
+    throw new CheckpointError("strict: false applies only to { match: 'names' }: the default match is exact and refuses any difference", { op, hint: "load with { match: 'names', strict: false }" });
+  }
   const step = file['step'];
   if (step !== undefined && step !== null && typeof step !== 'number') throw new CheckpointError(`the saved step is ${typeof step}, not a number`, { op });
   const rng = file['rng'];
@@ -133,7 +145,7 @@ export function restoreCheckpointDict(dict: unknown, targets: CheckpointTargets,
     if (optimizer !== undefined) {
       const before = optimizer.stateDict();
       const hadNames = optimizer.paramGroups.map((g) => g.paramNames);
-      unmatched = loadOptimizer(optimizer, model, file['optimizer'], match, op);
+      unmatched = loadOptimizer(optimizer, model, file['optimizer'], match, strict, op);
       undo.push(() => {
         optimizer.loadStateDict(before);
         optimizer.paramGroups.forEach((g, i) => {
@@ -188,7 +200,7 @@ function optimizerForFile(optimizer: Optimizer, model: Module): Record<string, u
   return sd;
 }
 
-function loadOptimizer(optimizer: Optimizer, model: Module, saved: unknown, match: 'exact' | 'names', op: string): LoadByNameResult | undefined {
+function loadOptimizer(optimizer: Optimizer, model: Module, saved: unknown, match: 'exact' | 'names', strict: boolean, op: string): LoadByNameResult | undefined {
   if (saved === null || typeof saved !== 'object') throw new CheckpointError(`the saved optimizer state is ${saved === null ? 'null' : typeof saved}`, { op });
   const sd = fromPyTorchStateDict(saved as Record<string, unknown>);
   if (!Array.isArray(sd.paramGroups)) throw new StateDictError('the saved optimizer state has no param_groups list', { op });
@@ -205,7 +217,7 @@ function loadOptimizer(optimizer: Optimizer, model: Module, saved: unknown, matc
     // loadStateDictByName matches on the groups' paramNames; lend them the model's names for the call.
     for (const i of missing) optimizer.paramGroups[i]!.paramNames = current[i] ?? [];
     try {
-      return loadStateDictByName(optimizer, sd as never);
+      return loadStateDictByName(optimizer, sd as never, { strict });
     } finally {
       for (const i of missing) delete optimizer.paramGroups[i]!.paramNames;
     }

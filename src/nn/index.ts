@@ -25,7 +25,7 @@ export { Conv1d, Conv2d } from './layers/conv.js';
 export type { ConvOptions } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
 export type { MaxPool2dOptions, AvgPool2dOptions } from './layers/pooling.js';
-export { BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm } from './layers/normalization.js';
+export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './layers/normalization.js';
 export type { BatchNormOptions, LayerNormOptions, GroupNormOptions } from './layers/normalization.js';
 export { Dropout, Embedding } from './layers/sparse.js';
 export type { EmbeddingOptions } from './layers/sparse.js';

@@ -165,6 +165,24 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       expect(after.opt.paramGroups.every((g) => g.paramNames === undefined)).toBe(true);
     });
 
+    it('with { match: \'names\' } refuses saved groups that have no place unless strict: false, which reports them', () => {
+      // Saved with the head's group; loaded into an optimizer that has frozen the head again (two groups).
+      const { path } = saved();
+      const run = makeRun(kd, 'sgd');
+      const fewer = new optim.SGD([run.opt.paramGroups[0]!, run.opt.paramGroups[1]!].map((g) => ({ params: g.params, name: g.name, lr: g.lr })), { lr: 0.05, momentum: 0.9 });
+      const before = stateOf(fewer);
+      const load = (options: kd.io.LoadCheckpointOptions): unknown => kd.io.loadCheckpoint(path, { model: run.model, optimizer: fewer }, options);
+      expect(() => load({ match: 'names' })).toThrow(/a group this optimizer has no place for: "head" \(with "5\.weight", "5\.bias"\)/);
+      expect(() => load({ match: 'names', strict: true })).toThrow(/no place for: "head"/);
+      expect(stateOf(fewer)).toEqual(before);
+      expect(() => load({ strict: false })).toThrow(/strict: false applies only to \{ match: 'names' \}/);
+      expect(() => load({ match: 'names', strict: 'no' as never })).toThrow(/strict must be true or false, got no/);
+      expect(stateOf(fewer)).toEqual(before);
+      const r = load({ match: 'names', strict: false }) as kd.io.LoadedCheckpoint;
+      expect(r.unmatched).toEqual({ newGroups: [], droppedGroups: ['head'], newParams: [], droppedParams: ['5.weight', '5.bias'] });
+      expect(fewer.state.get(run.model.at(0, nn.Linear).weight)).toBeDefined();
+    });
+
     it('refuses a renamed parameter (a different model layout), naming both names', () => {
       const { path } = saved();
       const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 8), new nn.Tanh(), new nn.Linear(8, 3));

@@ -93,6 +93,26 @@ describe('updateBn matches PyTorch', () => {
     expect(model.training).toBe(false);
   });
 
+  it('covers BatchNorm3d (every BatchNorm layer, as PyTorch\'s _BatchNorm check): forward and statistics as PyTorch', () => {
+    const g = loadFixture<{ batches: EncodedTensor[]; x: EncodedTensor; train_output: EncodedTensor; eval_before: EncodedTensor; eval_after: EncodedTensor; state: State }>('swa_update_bn_3d');
+    const model = new nn.Sequential(new nn.BatchNorm3d(2, { momentum: 0.2 }), new nn.Tanh(), new nn.BatchNorm3d(2, { affine: false }));
+    const first = model.at(0, nn.BatchNorm3d);
+    kd.noGrad(() => {
+      first.weight!.copy_(kd.tensor([1.5, -0.5]));
+      first.bias!.copy_(kd.tensor([0.1, 0.2]));
+    });
+    const x = decode(g.x);
+    expectClose(model.forward(x), decode(g.train_output), { atol: 1e-6, rtol: 1e-5, label: 'train output' });
+    model.eval();
+    expectClose(model.forward(x), decode(g.eval_before), { atol: 1e-6, rtol: 1e-5, label: 'eval before' });
+    updateBn(g.batches.map((b) => decode(b)), model);
+    expectState(model.stateDict(), g.state, 'after updateBn');
+    expectClose(model.forward(x), decode(g.eval_after), { atol: 1e-6, rtol: 1e-5, label: 'eval after' });
+    expect(first.momentum).toBe(0.2);
+    expect(model.training).toBe(false);
+    expect(() => first.forward(kd.zeros([2, 2, 3]))).toThrow(/BatchNorm3d: expected 5D input \(got 3D input\)/);
+  });
+
   it('takes a DataLoader, and refuses batches it cannot read', () => {
     const model = smallModel();
     const data = new kd.data.TensorDataset(kd.randn([12, 3]), kd.zeros([12]));

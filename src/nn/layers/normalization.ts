@@ -32,7 +32,12 @@ export interface BatchNormOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormBase extends Module {
+/**
+ * What every BatchNorm layer shares (PyTorch's `_BatchNorm`): running
+ * statistics, momentum, the affine parameters. `optim.swaUtils.updateBn`
+ * finds layers by this class.
+ */
+export abstract class BatchNormBase extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   readonly momentum: number | null;
@@ -157,6 +162,24 @@ export class BatchNorm2d extends BatchNormBase {
 
   protected checkInputDim(input: Tensor): void {
     if (input.ndim !== 4) throw new ShapeError(`expected 4D input (got ${input.ndim}D input)`, { op: 'BatchNorm2d' });
+  }
+}
+
+/**
+ * Batch normalisation of `[N, C, D, H, W]` per channel C = `numFeatures`.
+ *
+ * ```ts
+ * const bn = new nn.BatchNorm3d(4);
+ * bn.forward(kd.randn([2, 4, 3, 8, 8])).shape; // [2, 4, 3, 8, 8]
+ * ```
+ */
+export class BatchNorm3d extends BatchNormBase {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super('nn.BatchNorm3d', numFeatures, options);
+  }
+
+  protected checkInputDim(input: Tensor): void {
+    if (input.ndim !== 5) throw new ShapeError(`expected 5D input (got ${input.ndim}D input)`, { op: 'BatchNorm3d' });
   }
 }
 

@@ -35,10 +35,11 @@ const BASE_FIELDS: Readonly<Record<string, FieldKind>> = {
  * step: its base lr (`initialLr`) is solved from that lr (`lr / f(t)`, or
  * the affine form with `etaMin`); an `initialLr` given on the group is its
  * base instead. Schedulers stepped side by side each solve a base by
- * themselves, which is exact when their factors only multiply (StepLR,
- * LinearLR, ExponentialLR …); to compose one that does not (CosineAnnealingLR
- * with `etaMin`, LambdaLR) with others, put them in a `ChainedScheduler`,
- * which solves one base for the whole chain.
+ * themselves (none sees the others or their order), which is exact when
+ * their factors only multiply (StepLR, LinearLR, ExponentialLR …); one that
+ * sets the lr from its base (LambdaLR, the cyclical ones, `etaMin`) is then
+ * off by the factors of those stepped after it, so compose it with others in
+ * a `ChainedScheduler`, which solves one base for the whole chain.
  *
  * ```ts
  * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 30, gamma: 0.1 });

@@ -6,7 +6,7 @@
  */
 import { ParamGroupError, ValueError } from '../../errors.js';
 import { BASE_KEYS, LRScheduler } from './base.js';
-import type { AbsoluteLrOptions, PerGroup, SchedulableGroup, SchedulableOptimizer, SchedulerOptions } from './types.js';
+import type { AbsoluteLrOptions, PerGroup, SchedulableGroup, SchedulableOptimizer, SchedulerOptions, SchedulerStateDict } from './types.js';
 import {
   boolOption, choiceOption, fmtValue, groupLabel, intOption, invoke, isCallableLike, numberOption, PerGroupNumber, type CallableLike,
   type FieldKind,
@@ -260,6 +260,17 @@ export class CyclicLR extends LRScheduler {
   protected override printedOptions(): string[] {
     const momentum = this.cycleMomentum ? ['baseMomentums', 'maxMomentums'] : [];
     return ['baseLrs', 'maxLrs', 'stepSizeUp', 'stepSizeDown', 'mode', 'gamma', 'scaleFn', 'scaleMode', 'cycleMomentum', ...momentum];
+  }
+
+  /**
+   * Restores a state saved by `stateDict()`. A state without `scaleFn` (saved
+   * by kindling before it kept callable state) loads as one with `scaleFn:
+   * null`: the scale follows the saved `mode` and `gamma`, as PyTorch 2.x
+   * rebuilds its scale function from them when `_scale_fn_custom` is None.
+   */
+  override loadStateDict(state: SchedulerStateDict): void {
+    const older = state !== null && typeof state === 'object' && !Array.isArray(state) && !('scaleFn' in state);
+    super.loadStateDict(older ? { ...state, scaleFn: null } : state);
   }
 
   protected override stateFields(): Readonly<Record<string, FieldKind>> {

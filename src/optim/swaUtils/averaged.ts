@@ -6,7 +6,7 @@
  */
 import { noGrad } from '../../autograd/grad-mode.js';
 import { ArgumentTypeError, ValueError } from '../../errors.js';
-import { BatchNorm1d, BatchNorm2d } from '../../nn/layers/normalization.js';
+import { BatchNormBase } from '../../nn/layers/normalization.js';
 import { Module } from '../../nn/module.js';
 import { zeros } from '../../tensor/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -55,7 +55,14 @@ export function getSwaMultiAvgFn(): MultiAvgFn {
 }
 
 /** Options of {@link AveragedModel}: at most one of `avgFn`, `multiAvgFn` and `decay`. */
-export interface AveragedModelOptions {
+export interface AveragedModelOptions<M extends Module = Module> {
+  /**
+   * Builds the averaged model's own instance of the model's class, for a
+   * model the built-in deep copy cannot copy (a class with `#private`
+   * members); the model's parameters and buffers are then copied into it.
+   * By default the model is deep-copied (PyTorch's `copy.deepcopy`).
+   */
+  copy?: (model: M) => M;
   /** How to average each tensor (default: the equal average of SWA). */
   avgFn?: AvgFn;
   /** How to average all tensors at once, in place. */
@@ -94,23 +101,23 @@ export class AveragedModel<M extends Module> extends Module {
   /** Whether the buffers are averaged too. */
   readonly useBuffers: boolean;
 
-  constructor(model: M, options: AveragedModelOptions = {}) {
+  constructor(model: M, options: AveragedModelOptions<M> = {}) {
     super();
     const op = 'AveragedModel';
     if (!(model instanceof Module)) throw new ArgumentTypeError(`expected a Module to average, got ${fmtValue(model)}`, { op });
-    const o = checkOptionKeys(op, options, ['avgFn', 'multiAvgFn', 'decay', 'useBuffers']) as AveragedModelOptions;
+    const o = checkOptionKeys(op, options, ['avgFn', 'multiAvgFn', 'decay', 'useBuffers', 'copy']) as AveragedModelOptions<M>;
     const given = (['avgFn', 'multiAvgFn', 'decay'] as const).filter((k) => o[k] !== undefined);
     if (given.length > 1) {
       throw new ArgumentTypeError(`give only one of avgFn, multiAvgFn and decay, got ${given.join(' and ')}`, { op, hint: 'decay: d is avgFn: optim.swaUtils.getEmaAvgFn(d)' });
     }
-    for (const k of ['avgFn', 'multiAvgFn'] as const) {
+    for (const k of ['avgFn', 'multiAvgFn', 'copy'] as const) {
       if (o[k] !== undefined && typeof o[k] !== 'function') throw new ArgumentTypeError(`${k} must be a function, got ${fmtValue(o[k])}`, { op });
     }
     if (o.useBuffers !== undefined && typeof o.useBuffers !== 'boolean') throw new ArgumentTypeError(`useBuffers must be true or false, got ${fmtValue(o.useBuffers)}`, { op });
     this.avgFn = o.decay !== undefined ? getEmaAvgFn(checkDecay(o.decay, op)) : o.avgFn;
     this.multiAvgFn = o.multiAvgFn;
     this.useBuffers = o.useBuffers ?? false;
-    this.module = deepCopyModule(model);
+    this.module = o.copy === undefined ? deepCopyModule(model, op) : ownCopy(model, o.copy, op);
     this.registerBuffer('n_averaged', zeros([], { dtype: 'int32' }));
   }
 
@@ -157,11 +164,28 @@ export class AveragedModel<M extends Module> extends Module {
   }
 }
 
+/** The user's copy of `model`: a module of its own (no tensor shared with `model`) with `model`'s values loaded in. */
+function ownCopy<M extends Module>(model: M, copy: (model: M) => M, op: string): M {
+  const made: unknown = copy(model);
+  if (!(made instanceof Module)) throw new ArgumentTypeError(`copy must return a new Module, got ${fmtValue(made)}`, { op });
+  const theirs = new Set<Tensor>([...model.parameters(), ...model.buffers()]);
+  const shared = [...made.namedParameters(), ...made.namedBuffers()].filter(([, t]) => theirs.has(t)).map(([n]) => n);
+  if (made === model || shared.length > 0) {
+    throw new ValueError(`copy returned ${made === model ? 'the model itself' : `a module that shares ${shared.join(', ')} with the model`}; the average needs tensors of its own`, {
+      op,
+      hint: 'build a new instance in copy (for example (m) => new MyNet(…))',
+    });
+  }
+  made.loadStateDict(model.stateDict());
+  return made as M;
+}
+
 /** A batch from a loader: a tensor, or an array whose first element is the input tensor. */
 export type BnBatch = Tensor | readonly [Tensor, ...unknown[]];
 
 /**
  * Recomputes the running statistics of every BatchNorm layer of `model`
+ * (BatchNorm1d/2d/3d and any subclass of them)
  * with one pass over `loader` (any iterable of input tensors or of
  * `[input, …]` batches, a `kd.data.DataLoader` for one): the statistics are
  * reset and averaged over all batches (momentum null for the pass), then
@@ -177,16 +201,16 @@ export function updateBn(loader: Iterable<BnBatch>, model: Module): void {
   if (loader === null || typeof (loader as { [Symbol.iterator]?: unknown } | undefined)?.[Symbol.iterator] !== 'function') {
     throw new ArgumentTypeError(`the loader must be an iterable of tensors or [input, …] batches, got ${fmtValue(loader)}`, { op, hint: 'pass a kd.data.DataLoader or an array of tensors' });
   }
-  const momenta = new Map<BatchNorm1d | BatchNorm2d, number | null>();
+  const momenta = new Map<BatchNormBase, number | null>();
   for (const m of model.modules()) {
-    if (m instanceof BatchNorm1d || m instanceof BatchNorm2d) {
+    if (m instanceof BatchNormBase) {
       m.resetRunningStats();
       momenta.set(m, m.momentum);
     }
   }
   if (momenta.size === 0) return;
   const wasTraining = model.training;
-  const setMomentum = (m: BatchNorm1d | BatchNorm2d, v: number | null): void => {
+  const setMomentum = (m: BatchNormBase, v: number | null): void => {
     (m as { momentum: number | null }).momentum = v;
   };
   model.train();

@@ -128,4 +128,31 @@ describe('callable objects: their fields are saved and restored (PyTorch saves _
     b.loadStateDict(JSON.parse(JSON.stringify(a.stateDict())) as S.SchedulerStateDict);
     expect(live.amp).toBe(0.5);
   });
+
+  it('CyclicLR loads a state without scaleFn (saved by older kindling): the scale follows the saved mode and gamma', () => {
+    // Saved in exp_range mode; loaded into a triangular scheduler, as PyTorch 2.x rebuilds its scale function from mode/gamma.
+    const savedOpt = sgd([0.1]);
+    const saved = new S.CyclicLR(savedOpt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, mode: 'exp_range', gamma: 0.9, cycleMomentum: false });
+    for (let i = 0; i < 4; i++) {
+      savedOpt.step();
+      saved.step();
+    }
+    const { scaleFn, ...older } = saved.stateDict();
+    expect(scaleFn).toBeNull();
+    const opt = sgd([0.1]);
+    const sched = new S.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 3, cycleMomentum: false });
+    sched.loadStateDict(older);
+    expect(sched.mode).toBe('exp_range');
+    expect(sched.stateDict()).toEqual(saved.stateDict());
+    savedOpt.step();
+    saved.step();
+    opt.step();
+    sched.step();
+    // Epoch 5 of exp_range: 0.01 + 0.09 * (1/3) * 0.9 ** 5 (the triangular scale would give 0.01 + 0.09 / 3).
+    expect(opt.paramGroups[0]!.lr).toBe(savedOpt.paramGroups[0]!.lr);
+    expect(opt.paramGroups[0]!.lr).toBeCloseTo(0.01 + (0.09 / 3) * 0.9 ** 5, 15);
+    // Anything else missing is still refused.
+    const { gamma: _g, ...broken } = older;
+    expect(() => sched.loadStateDict(broken)).toThrow(/missing key 'gamma'/);
+  });
 });

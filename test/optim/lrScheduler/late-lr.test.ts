@@ -161,3 +161,42 @@ describe('preview shows a group added later', () => {
     expect(() => S.preview((o) => new S.StepLR(o, { stepSize: 2 }), 5, { later: [{ at: 5, group: { lr: 1 } }] })).toThrow(/preview: later must be an array of \{ at, group \} with a step 1 <= at < 5/);
   });
 });
+
+describe('schedulers stepped side by side (no ChainedScheduler): each solves the base of its own factor', () => {
+  it('multiplying schedules (StepLR and ExponentialLR): the late group follows the others exactly in proportion', () => {
+    const opt = sgd([0.1, 0.02]);
+    const a = new S.StepLR(opt, { stepSize: 3, gamma: 0.5 });
+    const b = new S.ExponentialLR(opt, { gamma: 0.9 });
+    const both = { step: (): void => { a.step(); b.step(); } };
+    steps(opt, both, 4);
+    opt.addParamGroup({ params: params(), lr: opt.paramGroups[0]!.lr / 10 });
+    for (let t = 0; t < 12; t++) {
+      steps(opt, both, 1);
+      expect(opt.paramGroups[2]!.lr / opt.paramGroups[0]!.lr).toBeCloseTo(0.1, 12);
+    }
+  });
+
+  it('one that sets the lr from its base (LambdaLR) beside a multiplying one: off by the factor the other applied last; ChainedScheduler is exact', () => {
+    const warmup = (e: number): number => Math.min(1, (e + 1) / 10);
+    const run = (chained: boolean): number[] => {
+      const opt = sgd([0.1]);
+      const a = new S.LambdaLR(opt, { lrLambda: warmup });
+      const b = new S.ExponentialLR(opt, { gamma: 0.9 });
+      const sched = chained ? new S.ChainedScheduler([a, b]) : { step: (): void => { a.step(); b.step(); } };
+      steps(opt, sched, 4);
+      opt.addParamGroup({ params: params(), lr: opt.paramGroups[0]!.lr / 10 });
+      expect(opt.paramGroups[1]!.lr).toBe(opt.paramGroups[0]!.lr / 10);
+      const out: number[] = [];
+      for (let t = 0; t < 8; t++) {
+        steps(opt, sched, 1);
+        out.push(opt.paramGroups[1]!.lr / opt.paramGroups[0]!.lr);
+      }
+      return out;
+    };
+    // The head's lr at epoch 4 is base·f(4)·0.9: LambdaLR set base·f(4), ExponentialLR then applied its one factor.
+    // LambdaLR alone solves the late group's base as lr / f(4), which already holds that 0.9; each later step
+    // applies 0.9 again, so the late group runs at 0.1 × 0.9 of the head's lr instead of 0.1.
+    for (const r of run(false)) expect(r).toBeCloseTo(0.1 * 0.9, 12);
+    for (const r of run(true)) expect(r).toBeCloseTo(0.1, 12);
+  });
+});
