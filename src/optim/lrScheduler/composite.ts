@@ -26,7 +26,7 @@ function checkChildren(op: string, schedulers: unknown, optimizer: SchedulableOp
     if (s instanceof ReduceLROnPlateau) {
       throw new ValueError(`does not support ReduceLROnPlateau (at index ${i}): its step needs a metric`, { op, hint: 'step ReduceLROnPlateau on its own' });
     }
-    const ok = s instanceof LRScheduler || (allowComposite && (s instanceof SequentialLR || s instanceof ChainedScheduler));
+    const ok = s instanceof LRScheduler || s instanceof ChainedScheduler || (allowComposite && s instanceof SequentialLR);
     if (!ok) throw new ArgumentTypeError(`schedulers[${i}] is not a learning-rate scheduler: ${fmtValue(s)}`, { op });
     if ((s as EpochScheduler).optimizer !== opt) {
       throw new ValueError(
@@ -60,8 +60,8 @@ function unionIndices(children: readonly EpochScheduler[]): number[] {
 
 /** Options of {@link SequentialLR}. */
 export interface SequentialLROptions {
-  /** The schedulers, in the order they run (all on this optimizer). */
-  schedulers: readonly LRScheduler[];
+  /** The schedulers, in the order they run (all on this optimizer); a ChainedScheduler of schedulers runs as one. */
+  schedulers: readonly (LRScheduler | ChainedScheduler)[];
   /** The epochs at which the next scheduler takes over (one fewer than schedulers). */
   milestones: readonly number[];
   /** The index of the last epoch, to resume (default -1). */
@@ -70,7 +70,8 @@ export interface SequentialLROptions {
 
 /**
  * Runs schedulers one after another: `schedulers[i]` from `milestones[i-1]`
- * on, each starting from the base lrs (a warm-up, then a decay).
+ * on, each starting from the base lrs (a warm-up, then a decay). A
+ * `ChainedScheduler` of plain schedulers runs as one of them (PyTorch 2.x).
  *
  * ```ts
  * const warm = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.1, totalIters: 5 });
@@ -81,7 +82,7 @@ export interface SequentialLROptions {
  */
 export class SequentialLR implements EpochScheduler {
   readonly optimizer: SchedulableOptimizer;
-  readonly schedulers: LRScheduler[];
+  readonly schedulers: (LRScheduler | ChainedScheduler)[];
   milestones: number[];
   lastEpoch: number;
   private lastLr: number[];
@@ -91,7 +92,12 @@ export class SequentialLR implements EpochScheduler {
     const op = this.op;
     this.optimizer = checkOptimizer(op, optimizer);
     checkOptionKeys(op, options, ['schedulers', 'milestones', 'lastEpoch'], positional);
-    this.schedulers = checkChildren(op, options?.schedulers, this.optimizer, false) as LRScheduler[];
+    this.schedulers = checkChildren(op, options?.schedulers, this.optimizer, false) as (LRScheduler | ChainedScheduler)[];
+    this.schedulers.forEach((s, i) => {
+      if (s instanceof ChainedScheduler && !s.schedulers.every((c) => c instanceof LRScheduler)) {
+        throw new ArgumentTypeError(`schedulers[${i}] is a ChainedScheduler of composite schedulers; a ChainedScheduler in a SequentialLR may hold plain schedulers only`, { op });
+      }
+    });
     const m: unknown = options.milestones;
     const n = this.schedulers.length;
     if (!Array.isArray(m) || m.length !== n - 1) {
@@ -113,17 +119,21 @@ export class SequentialLR implements EpochScheduler {
       const g = groups[i]!;
       if (typeof g.initialLr === 'number') g.lr = g.initialLr;
     }
-    for (const s of this.schedulers) {
+    for (const s of this.schedulers.flatMap(plainOf)) {
       s.lastEpoch -= 1;
       // NOTE: only the running child schedules groups added later; the next
       // one adopts them when it takes over (from the base lrs).
       s.tracker.unlisten();
     }
-    this.schedulers[0]!.initialStep();
+    startChild(this.schedulers[0]!);
     this.lastLr = this.schedulers[0]!.getLastLr();
     this.optimizer.registerParamGroupHook?.({
-      check: (group, index) => this.active().tracker.check(group, index),
-      added: (group, index) => this.active().tracker.added(group, index),
+      check: (group, index) => {
+        for (const s of plainOf(this.active())) s.tracker.check(group, index);
+      },
+      added: (group, index) => {
+        for (const s of plainOf(this.active())) s.tracker.added(group, index);
+      },
     });
   }
 
@@ -145,7 +155,7 @@ export class SequentialLR implements EpochScheduler {
   }
 
   /** The scheduler running now. */
-  active(): LRScheduler {
+  active(): LRScheduler | ChainedScheduler {
     return this.schedulers[this.activeIndex()]!;
   }
 
@@ -158,8 +168,18 @@ export class SequentialLR implements EpochScheduler {
     this.lastEpoch += 1;
     const idx = this.activeIndex();
     const s = this.schedulers[idx]!;
-    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) s.stepTo(0);
-    else s.step();
+    if (idx > 0 && this.milestones[idx - 1] === this.lastEpoch) {
+      if (s instanceof ChainedScheduler) {
+        // A chain starts from the base lrs: each of its schedulers makes its first step again, in order.
+        const groups = this.optimizer.paramGroups;
+        for (const i of s.groupIndices) {
+          const g = groups[i]!;
+          if (typeof g.initialLr === 'number') g.lr = g.initialLr;
+        }
+        for (const c of plainOf(s)) c.lastEpoch = -1;
+        startChild(s);
+      } else s.stepTo(0);
+    } else s.step();
     this.lastLr = s.getLastLr();
   }
 
@@ -193,6 +213,17 @@ export class SequentialLR implements EpochScheduler {
     this.milestones = [...(sd['milestones'] as number[])];
     this.lastLr = [...(sd['lastLr'] as number[])];
   }
+}
+
+/** The plain schedulers a SequentialLR child stands for: itself, or a chain's schedulers. */
+function plainOf(s: LRScheduler | ChainedScheduler): LRScheduler[] {
+  return s instanceof ChainedScheduler ? (s.schedulers as LRScheduler[]) : [s];
+}
+
+/** A SequentialLR child's first step: its own, or (PyTorch 2.x) each of a chain's schedulers' in order. */
+function startChild(s: LRScheduler | ChainedScheduler): void {
+  if (s instanceof ChainedScheduler) s.restart();
+  else s.initialStep();
 }
 
 /** Loads each child's state, all or none: the children's states are checked by loading into the children in order. */
@@ -318,6 +349,12 @@ export class ChainedScheduler implements EpochScheduler {
   /** Node's inspector prints the text form, not the internals. */
   [INSPECT](): string {
     return this.toString();
+  }
+
+  /** @internal SequentialLR starting this chain: each scheduler's first step again, in order. */
+  restart(): void {
+    for (const s of this.schedulers as LRScheduler[]) s.initialStep();
+    this.lastLr = this.currentLrs();
   }
 
   /** Steps every scheduler, in order. */

@@ -455,3 +455,45 @@ describe('bad options', () => {
     expectTypeOf<S.OneCycleLROptions['annealStrategy']>().toEqualTypeOf<'cos' | 'linear' | undefined>();
   });
 });
+
+describe('a ChainedScheduler inside a SequentialLR (PyTorch 2.x allows it; test_sequentiallr5 runs it against PyTorch)', () => {
+  it('a chain after a milestone starts from the base lrs with each of its schedulers\' first step, then steps them together', () => {
+    const opt = sgd([0.1, 0.2]);
+    const chain = new S.ChainedScheduler([new S.LinearLR(opt, { startFactor: 0.5, totalIters: 2 }), new S.ExponentialLR(opt, { gamma: 0.9 })]);
+    const seq = new S.SequentialLR(opt, { schedulers: [new S.ConstantLR(opt, { factor: 0.1, totalIters: 10 }), chain], milestones: [3] });
+    const seen: number[] = [];
+    for (let e = 0; e < 7; e++) {
+      seen.push(opt.paramGroups[0]!.lr);
+      opt.step();
+      seq.step();
+    }
+    // Epochs 0–2: ConstantLR's 0.1; from epoch 3 the chain: LinearLR 0.5, 0.75, 1 times 0.9^(epoch - 3).
+    const expected = [0.01, 0.01, 0.01, 0.1 * 0.5, 0.1 * 0.75 * 0.9, 0.1 * 0.9 ** 2, 0.1 * 0.9 ** 3];
+    seen.forEach((lr, e) => expect(lr, `epoch ${e}`).toBeCloseTo(expected[e]!, 15));
+    expect(opt.paramGroups[1]!.lr / opt.paramGroups[0]!.lr).toBeCloseTo(2, 12);
+    expect(seq.getLastLr()).toEqual(chain.getLastLr());
+  });
+
+  it('a group added while the chain runs is placed by the chain\'s schedulers', () => {
+    const opt = sgd([0.1]);
+    const chain = new S.ChainedScheduler([new S.LinearLR(opt, { startFactor: 0.5, totalIters: 4 }), new S.ExponentialLR(opt, { gamma: 0.9 })]);
+    const seq = new S.SequentialLR(opt, { schedulers: [chain, new S.ConstantLR(opt, { factor: 0.5 })], milestones: [10] });
+    for (let e = 0; e < 2; e++) {
+      opt.step();
+      seq.step();
+    }
+    opt.addParamGroup({ params: [zeros([2], { requiresGrad: true })], lr: opt.paramGroups[0]!.lr / 10 });
+    for (let e = 0; e < 5; e++) {
+      opt.step();
+      seq.step();
+      expect(opt.paramGroups[1]!.lr / opt.paramGroups[0]!.lr).toBeCloseTo(0.1, 12);
+    }
+  });
+
+  it('refuses a chain that holds composites', () => {
+    const opt = sgd([0.1]);
+    const inner = new S.ChainedScheduler([new S.ConstantLR(opt), new S.ExponentialLR(opt, { gamma: 0.9 })]);
+    const outer = new S.ChainedScheduler([inner, new S.StepLR(opt, { stepSize: 2 })]);
+    expect(() => new S.SequentialLR(opt, { schedulers: [outer, new S.ConstantLR(opt)], milestones: [2] })).toThrow(/schedulers\[0\] is a ChainedScheduler of composite schedulers/);
+  });
+});

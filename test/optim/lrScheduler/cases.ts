@@ -27,6 +27,11 @@ export const FUNCTIONS: Record<string, (x: number) => number> = {
   mulEvery10: (e) => (e % 10 === 0 ? 0.5 : 1.0),
   mulSlow: (e) => 1.0 - 0.5 / (e + 10),
   scaleHalf: (x) => (1.0 / 2.0 ** (x - 1)) * 0.5 + 0.5,
+  // test_lrscheduler's lambdas (scripts/fixtures/test_lrscheduler.py)
+  pow9: (e) => 0.9 ** e,
+  pow8: (e) => 0.8 ** e,
+  mul9: () => 0.9,
+  mul8: () => 0.8,
 };
 
 export const GROUP_LRS = [0.1, 0.05, 0.01];
