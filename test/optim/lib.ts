@@ -26,6 +26,16 @@ export function expectClose(actual: Tensor | number[], expected: ArrayLike<numbe
   }
 }
 
+/** PyTorch's closure: zero the grads, compute the loss, backward, return it. */
+export function closureFor(opt: { zeroGrad(): void }, loss: () => Tensor): () => Tensor {
+  return () => {
+    opt.zeroGrad();
+    const l = loss();
+    l.backward();
+    return l;
+  };
+}
+
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
