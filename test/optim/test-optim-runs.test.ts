@@ -8,10 +8,13 @@
  * - the scenario of test_foreach_matches_forloop / test_fused_matches_forloop
  *   (a small model and a 0-dim parameter, a step where every grad is null, a
  *   layer frozen for two steps), which PyTorch compares between its
- *   implementations and here is compared with PyTorch's for-loop one.
+ *   implementations and here is compared with PyTorch's for-loop one;
+ * - test_save_load_equality_with_weights_only, through kd.io.serialize /
+ *   deserialize (PyTorch's file format).
  * test-optim.test.ts has the rest of the port and the list of what is left out.
  */
 import { describe, expect, it } from 'vitest';
+import * as io from '../../src/io/index.js';
 import * as nn from '../../src/nn/index.js';
 import { closureFor, decode, expectClose, loadFixture, noGrad, optim, tensor, zeros, type Encoded, type Tensor } from './lib.js';
 
@@ -168,6 +171,30 @@ describe('test_foreach_matches_forloop\'s scenario against PyTorch\'s for-loop n
         expect(empty.item()).toBe(0.5);
         expect(zeros([]).shape).toEqual(empty.shape);
       }
+    });
+  }
+});
+
+describe('test_save_load_equality_with_weights_only: a state dict written in PyTorch\'s format reads back equal and loads', () => {
+  const values = (v: unknown): unknown => {
+    if (v !== null && typeof v === 'object' && 'dataSync' in v) return { shape: (v as Tensor).shape, data: Array.from((v as Tensor).dataSync(), Number) };
+    if (Array.isArray(v)) return v.map(values);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, values(x)]));
+    return v;
+  };
+  for (const [name, C] of Object.entries(CLASSES)) {
+    it.each([false, true])(`${name} (named parameters: %s)`, (named) => {
+      const { weight, bias, loss } = params(false);
+      const opt = new C(named ? [['name0', weight], ['name1', bias]] : [weight, bias], problem.optimizers[name]![0]!.options);
+      const closure = closureFor(opt, loss);
+      for (let t = 0; t < 3; t++) opt.step(closure);
+      const sd = opt.stateDict();
+      const back = io.deserialize(io.serialize(sd));
+      expect(values(back)).toEqual(values(sd));
+      const again = new C([weight, bias], problem.optimizers[name]![0]!.options);
+      again.loadStateDict(back as never);
+      // An optimizer built without names adopts the saved ones (PyTorch 2.x keeps param_names too).
+      expect(values(again.stateDict())).toEqual(values(sd));
     });
   }
 });

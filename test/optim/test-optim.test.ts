@@ -18,10 +18,9 @@
  * test_peak_memory_foreach, test_defaults_changed_to_foreach,
  * test_set_default_dtype_works_with_foreach,
  * test_optim_infos_do_not_specify_global_cliquey_kwargs), Tensor learning rates
- * (test_tensor_lr: refused, pinned in test_errors), Python's deepcopy and
- * pickling (test_deepcopy_copies_all_public_attrs,
- * test_save_load_equality_with_weights_only: state dicts are plain data, saved
- * with kd.save, whose round trip test/io tests), and the state-dict hooks and
+ * (test_tensor_lr: refused, pinned in test_errors), Python's deepcopy
+ * (test_deepcopy_copies_all_public_attrs: state dicts are plain data; the
+ * save/load round trip in PyTorch's format is in test-optim-runs.test.ts), and the state-dict hooks and
  * global step hooks kindling does not have (test_state_dict_pre_hook …,
  * test_load_state_dict_*_hook, the global half of test_step_all_hooks).
  */

@@ -490,6 +490,31 @@ describe('a ChainedScheduler inside a SequentialLR (PyTorch 2.x allows it; test_
     }
   });
 
+  it('its state (the chain\'s inside) round-trips through JSON and resumes exactly', () => {
+    const make = (opt: optim.SGD): S.SequentialLR => new S.SequentialLR(opt, {
+      schedulers: [new S.ChainedScheduler([new S.LinearLR(opt, { startFactor: 0.5, totalIters: 3 }), new S.ExponentialLR(opt, { gamma: 0.9 })]), new S.StepLR(opt, { stepSize: 2 })],
+      milestones: [4],
+    });
+    const a = sgd([0.1, 0.2]);
+    const sa = make(a);
+    for (let e = 0; e < 3; e++) {
+      a.step();
+      sa.step();
+    }
+    const b = sgd([0.1, 0.2]);
+    const sb = make(b);
+    b.loadStateDict(a.stateDict());
+    sb.loadStateDict(JSON.parse(JSON.stringify(sa.stateDict())) as S.SchedulerStateDict);
+    expect(sb.stateDict()).toEqual(sa.stateDict());
+    for (let e = 0; e < 5; e++) {
+      a.step();
+      sa.step();
+      b.step();
+      sb.step();
+      expect(b.paramGroups.map((g) => g.lr)).toEqual(a.paramGroups.map((g) => g.lr));
+    }
+  });
+
   it('refuses a chain that holds composites', () => {
     const opt = sgd([0.1]);
     const inner = new S.ChainedScheduler([new S.ConstantLR(opt), new S.ExponentialLR(opt, { gamma: 0.9 })]);
