@@ -9,7 +9,7 @@ import tseslint from 'typescript-eslint';
 const layers = ['backend', 'tensor', 'autograd', 'ops', 'nn', 'optim', 'groups', 'io', 'data'];
 
 // Files that may use Node built-ins (the addon loader, file I/O, the Node entry).
-const nodeOnly = ['src/node.ts', 'src/backend/native.ts', 'src/io/node/**', 'src/data/node/**'];
+const nodeOnly = ['src/node.ts', 'src/backend/native.ts', 'src/backend/native-locate.ts', 'src/io/node/**', 'src/data/node/**'];
 
 const nodeBuiltins = {
   group: ['node:*', 'fs', 'path', 'os', 'module', 'worker_threads', 'child_process', 'url'],

@@ -7,9 +7,10 @@
 #   bash scripts/sanitize.sh            the tests CI runs (fixed seeds)
 #   bash scripts/sanitize.sh test/...   other test files
 #
-# The sanitized build goes into a scratch copy of the package (build/ of the
-# checkout keeps the normal addon). Node itself is not instrumented, so the
-# ASan runtime is preloaded; leak checking is off (V8 keeps memory to exit).
+# The sanitized build goes into a scratch copy of the package (the checkout
+# keeps its normal addon); KINDLING_ADDON_PATH makes the tests load it. Node
+# itself is not instrumented, so the ASan runtime is preloaded; leak checking
+# is off (V8 keeps memory to exit).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 # KINDLING_SANITIZE_DIR keeps the scratch copy between runs (only changed files are rebuilt).
@@ -21,8 +22,10 @@ else
   trap 'rm -rf "$work"' EXIT
 fi
 
-cp -rp "$root/src" "$root/test" "$root/native" "$root/binding.gyp" "$root/package.json" "$root/tsconfig.json" \
-  "$root/vitest.config.ts" "$work/"
+cp -rp "$root/src" "$root/test" "$root/package.json" "$root/tsconfig.json" "$root/vitest.config.ts" "$work/"
+# Only the sources: the checkout's own native/build and native/prebuilds must not be picked up.
+mkdir -p "$work/native"
+cp -rp "$root/native/src" "$root/native/binding.gyp" "$work/native/"
 ln -sfn "$root/node_modules" "$work/node_modules"
 
 flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g"
@@ -30,7 +33,7 @@ prefix="$(dirname "$(command -v node)")/.."
 nodedir=()
 if [ -f "$prefix/include/node/node_api.h" ]; then nodedir=(--nodedir="$prefix"); fi
 echo "== building the addon with $flags"
-(cd "$work" && export CFLAGS="$flags" CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" &&
+(cd "$work/native" && export CFLAGS="$flags" CXXFLAGS="$flags" LDFLAGS="-fsanitize=address,undefined" &&
   { [ -f build/Makefile ] || "$root/node_modules/.bin/node-gyp" configure "${nodedir[@]}"; } &&
   "$root/node_modules/.bin/node-gyp" build) >"$work/build.log" 2>&1 || {
   tail -30 "$work/build.log" >&2
@@ -51,5 +54,5 @@ cd "$work"
 LD_PRELOAD="$asan" \
   ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1" \
   UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-  KINDLING_BACKEND=native \
+  KINDLING_BACKEND=native KINDLING_ADDON_PATH="$work/native/build/Release/kindling.node" \
   node node_modules/vitest/vitest.mjs run --pool=threads --no-file-parallelism "$@"

@@ -4,7 +4,8 @@
  *
  * Loading this module loads the C++ addon, registers it as the `native`
  * backend and selects it, unless `KINDLING_BACKEND=js`. When the addon cannot
- * be loaded, kindling runs on the js backend and says why, once.
+ * be loaded, kindling runs on the js backend and says why, once, through
+ * `process.emitWarning` with the code {@link NATIVE_WARNING}.
  *
  * ```ts
  * import * as kd from 'kindling';
@@ -24,6 +25,9 @@ export * as data from './data/node/index.js';
 export * as io from './io/node/index.js';
 export { save, load } from './io/node/files.js';
 
+/** The code of the one warning kindling gives when the native addon is unavailable. */
+export const NATIVE_WARNING = 'KINDLING_NATIVE_UNAVAILABLE';
+
 const native = loadNative();
 if (native.backend !== null) registerBackend(native.backend);
 setNativeStatus(() => ({ available: native.backend !== null, kernelPath: native.kernelPath, threads: native.threads, reason: native.reason }));
@@ -37,11 +41,16 @@ if (requested === 'js') {
   } else if (requested === 'native') {
     throw new BackendError(`KINDLING_BACKEND=native but the native backend is not available: ${native.reason}`, {
       op: 'kindling',
-      hint: 'build the addon (npm rebuild kindling) or set KINDLING_BACKEND=js',
+      hint: `${native.fix ?? ''}; or set KINDLING_BACKEND=js`,
     });
   } else {
-    // NOTE: said once, at load; backendInfo().reason keeps it.
-    console.warn(`kindling: native backend off, running on js: ${native.reason}`);
+    // Said once, at load, with a code so it can be filtered (`node --disable-warning=${NATIVE_WARNING}`,
+    // or a process.on('warning') listener); backendInfo().reason keeps it.
+    process.emitWarning(`the native backend is off, running on js: ${native.reason}`, {
+      type: 'KindlingWarning',
+      code: NATIVE_WARNING,
+      detail: `To get the native backend: ${native.fix ?? ''}`,
+    });
   }
 } else {
   throw new BackendError(`KINDLING_BACKEND='${requested}' is not a backend; use 'js' or 'native'`, { op: 'kindling' });

@@ -1,6 +1,7 @@
 /**
- * The native backend: loads the C++ addon built from `native/` (by
- * `npm install`, see `binding.gyp`) and wraps it as a {@link Backend}.
+ * The native backend: loads the C++ addon built from `native/` (prebuilt in
+ * the package, or built from source; `native-locate.ts` finds the file) and
+ * wraps it as a {@link Backend}.
  *
  * Each entry handles the dtype combinations the addon implements and hands
  * every other case to the js backend (the specification), so the native
@@ -13,9 +14,6 @@
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type {
   Backend, BinaryOp, Conv2dGeometry, MatrixView, Pool2dGeometry, ReduceOp, StridedView, UnaryOp,
 } from './backend.js';
@@ -23,6 +21,7 @@ import { jsBackend } from './js/index.js';
 import { BackendError } from '../errors.js';
 import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 import { arrayOver, bytesPerElement } from './arrays.js';
+import { buildCommand, locateAddon } from './native-locate.js';
 
 /** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
 import type { KernelPath } from './info.js';
@@ -37,6 +36,10 @@ export interface NativeLoad {
   readonly threads: number;
   /** Why the native backend is off (null when it loaded). */
   readonly reason: string | null;
+  /** What to do about it: the command that builds the addon, or the setting to change (null when it loaded). */
+  readonly fix: string | null;
+  /** The addon file that loaded. */
+  readonly file?: string;
   /** Switches the addon's kernels (tests run every path the CPU has); returns the path now in use. */
   readonly setKernelPath: (path: KernelPath | 'auto') => KernelPath;
   /** The kernel paths this CPU can run. */
@@ -432,20 +435,6 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
   };
 }
 
-/**
- * Where the addon is: `build/Release/kindling.node` at the package root, the
- * nearest directory above this module with a package.json (two levels up
- * from src/ and dist/; further from a compiled copy such as the benchmark's
- * in build/bench-js/).
- */
-function packageRoot(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (let dir = here; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return join(here, '..', '..');
-  }
-}
-
 /** An integer setting from the environment in [lo, hi], else `fallback` (and what was wrong with it). */
 function envInt(name: string, lo: number, hi: number, fallback: number): { value: number; problem: string | null } {
   const raw = process.env[name];
@@ -460,9 +449,9 @@ function envInt(name: string, lo: number, hi: number, fallback: number): { value
 /** Default of `KINDLING_HEAP_PAD_MB`: see native/src/heap.cc for why. */
 const HEAP_PAD_MB = 64;
 
-function off(reason: string): NativeLoad {
+function off(reason: string, fix: string): NativeLoad {
   return {
-    backend: null, kernelPath: null, threads: 1, reason, availablePaths: [], addon: null,
+    backend: null, kernelPath: null, threads: 1, reason, fix, availablePaths: [], addon: null,
     setKernelPath: () => {
       throw new BackendError(`the native backend is not available: ${reason}`, { op: 'setKernelPath' });
     },
@@ -471,29 +460,15 @@ function off(reason: string): NativeLoad {
 
 /** Loads the addon once, configuring threads (`KINDLING_NUM_THREADS`) and kernels (`KINDLING_KERNELS`: auto, avx512, avx2-fma, portable). */
 export function loadNative(): NativeLoad {
-  const root = packageRoot();
-  const file = join(root, 'build', 'Release', 'kindling.node');
-  if (!existsSync(file)) {
-    const log = join(root, 'build', 'native-build.log');
-    let why = 'the addon was not built';
-    if (existsSync(log)) {
-      const text = readFileSync(log, 'utf8');
-      if (text.startsWith('status: ok')) {
-        why += ' (its last build succeeded but the file is gone; rebuild with `npm rebuild kindling`)';
-      } else {
-        const lines = text.trim().split('\n').filter((l) => /error|not found|ERR!/i.test(l));
-        why += `; the build failed: ${lines.slice(0, 3).join(' | ') || 'see build/native-build.log'}`;
-      }
-    } else {
-      why += ' (run `npm rebuild kindling` or `npx node-gyp rebuild` in the package; it needs a C++ toolchain and python3)';
-    }
-    return off(`${why} [${file}]`);
-  }
+  const where = locateAddon();
+  if (where.file === null) return off(where.reason, where.fix);
+  const file = where.file;
   let addon: NativeAddon;
   try {
     addon = createRequire(import.meta.url)(file) as NativeAddon;
   } catch (e) {
-    return off(`the addon ${file} failed to load: ${(e as Error).message}`);
+    // A prebuilt addon that exists but does not load is usually an older C library (dlopen names the missing GLIBC_ version).
+    return off(`the addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}`, `${buildCommand(where.root)}; the prebuilt linux-x64 addon needs glibc >= 2.34 and GCC 12's libstdc++ (GLIBCXX_3.4.30)`);
   }
   const { value: threads, problem } = envInt('KINDLING_NUM_THREADS', 1, 1024, Math.max(1, availableParallelism()));
   const pad = envInt('KINDLING_HEAP_PAD_MB', 0, 2047, HEAP_PAD_MB);
@@ -502,7 +477,7 @@ export function loadNative(): NativeLoad {
   try {
     info = addon.init(threads, want, pad.value * 2 ** 20);
   } catch (e) {
-    return off(`KINDLING_KERNELS='${want}': ${(e as Error).message}`);
+    return off(`KINDLING_KERNELS='${want}': ${(e as Error).message}`, 'set KINDLING_KERNELS to auto, avx512, avx2-fma or portable');
   }
   if (problem !== null) console.warn(`kindling: ${problem}`);
   if (pad.problem !== null) console.warn(`kindling: ${pad.problem}`);
@@ -514,6 +489,8 @@ export function loadNative(): NativeLoad {
     kernelPath: info.path,
     threads: info.threads,
     reason: null,
+    fix: null,
+    file,
     availablePaths: paths,
     addon,
     setKernelPath(path: KernelPath | 'auto'): KernelPath {
