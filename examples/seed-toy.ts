@@ -1,5 +1,5 @@
 /**
- * The seed's question, answered in kindling: the model with `base` and
+ * The seed's question, answered in kindling (model and data: seed-model.ts): the model with `base` and
  * `classifier` parts (1 → 512 → 264 → 128 → 964, ReLU), and the optimizer
  * from torch.optim's documentation with one learning rate per part —
  *
@@ -14,39 +14,21 @@
  *   npx tsx examples/seed-toy.ts
  */
 import * as kd from '../src/node.js';
-import { nn, optim, type Tensor } from '../src/node.js';
+import { nn, optim } from '../src/node.js';
+import { BINS, MyModel, seedOptimizer, toyBatch } from './seed-model.js';
 
 kd.manualSeed(0);
 
-class MyModel extends nn.Module {
-  base = new nn.Sequential(new nn.Linear(1, 512), new nn.ReLU(), new nn.Linear(512, 264), new nn.ReLU());
-  classifier = new nn.Sequential(new nn.Linear(264, 128), new nn.ReLU(), new nn.Linear(128, 964));
-
-  forward(x: Tensor): Tensor {
-    return this.classifier.forward(this.base.forward(x));
-  }
-}
-
 const model = new MyModel();
-const opt = new optim.SGD(
-  [{ params: model.base.parameters() }, { params: model.classifier.parameters(), lr: 1e-3 }],
-  { lr: 1e-2, momentum: 0.9 },
-);
+const opt = seedOptimizer(model);
 console.log(`backend: ${JSON.stringify(kd.backendInfo())}`);
 console.log(String(optim.describeGroups(opt, { model })));
-
-const BINS = 16;
-function batch(n: number): { x: Tensor; y: Tensor } {
-  const x = kd.rand([n, 1]).mul(2).sub(1);
-  const labels = Int32Array.from(x.dataSync(), (v) => Math.min(BINS - 1, Math.floor(((v + 1) / 2) * BINS)));
-  return { x, y: kd.tensor(labels, { shape: [n] }) };
-}
 
 const lossFn = new nn.CrossEntropyLoss();
 const steps = 200;
 let running = 0;
 for (let step = 1; step <= steps; step++) {
-  const { x, y } = batch(64);
+  const { x, y } = toyBatch(64);
   const loss = lossFn.forward(model.forward(x), y);
   opt.zeroGrad();
   loss.backward();
@@ -59,7 +41,7 @@ for (let step = 1; step <= steps; step++) {
 }
 
 // Accuracy on fresh inputs.
-const test = batch(1000);
+const test = toyBatch(1000);
 const predicted = kd.noGrad(() => model.forward(test.x).argmax(1));
 const accuracy = predicted.eq(test.y).float().mean().item();
 console.log(`accuracy on 1000 fresh inputs: ${(accuracy * 100).toFixed(1)}% (chance: ${(100 / BINS).toFixed(1)}%)`);

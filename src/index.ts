@@ -23,6 +23,7 @@ export { noGrad, enableGrad, isGradEnabled, setGradEnabled } from './autograd/gr
 export { backend, setBackend, registerBackend } from './backend/index.js';
 export type { Backend } from './backend/index.js';
 export { backendInfo } from './backend/info.js';
+export { nextFrame } from './next-frame.js';
 export type { BackendInfo, KernelPath } from './backend/info.js';
 export {
   where, add, sub, mul, div, pow, neg, exp, log, sqrt, rsqrt, abs, sign, clamp, minimum, maximum,
