@@ -217,13 +217,35 @@ export function checkKeys(op: string, options: unknown, known: readonly string[]
   return options as Record<string, unknown>;
 }
 
+/**
+ * The keys of an options interface as a runtime list that the compiler keeps
+ * in step with the interface: every key must be listed, and nothing else.
+ *
+ * ```ts
+ * const REDUCE_KEYS = optionKeys<ReduceOptions>({ keepdim: true });
+ * ```
+ */
+export function optionKeys<T>(keys: { readonly [K in keyof Required<T>]: true }): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}
+
+/** A boolean option (`undefined` gives `def`); anything else is an `ArgumentTypeError` naming `op` and the key. */
+export function boolOption(op: string, key: string, v: unknown, def: boolean): boolean {
+  if (v === undefined) return def;
+  if (typeof v !== 'boolean') throw new ArgumentTypeError(`${key} must be true or false, got ${describeArg(v)}`, { op });
+  return v;
+}
+
 /** A short description of a value for messages: `a number (2)`, `an array`, `a string ('x')`. */
 export function describeArg(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `a string ('${v}')`;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `a ${typeof v} (${String(v)})`;
-  if (typeof v === 'object') return `a ${(v as { constructor?: { name?: string } }).constructor?.name ?? 'object'}`;
+  if (typeof v === 'object') {
+    const name = (v as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+    return `${/^[AEIOUaeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+  }
   return typeof v;
 }
 

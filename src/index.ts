@@ -36,6 +36,8 @@ export { indexSelect, gather, scatterAdd, oneHot, embedding } from './ops/indexi
 export type { EmbeddingOptions } from './ops/indexing.js';
 export { matmul, mm, bmm, linear } from './ops/matmul.js';
 export { softmax, logSoftmax, logsumexp } from './ops/softmax.js';
+export { pad } from './ops/pad.js';
+export type { PadOptions, PaddingMode } from './ops/pad.js';
 export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, dropout, layerNorm, groupNorm, batchNorm, bilinear } from './ops/nn.js';
 export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, DropoutOptions, NormOptions, BatchNormOptions } from './ops/nn.js';
 export { crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './ops/loss.js';

@@ -1,4 +1,4 @@
-import { AutogradError, fmtShape, InternalError, ShapeError } from '../errors.js';
+import { AutogradError, checkKeys, fmtShape, InternalError, ShapeError } from '../errors.js';
 import type { BackwardOptions } from '../tensor/methods.js';
 import type { GradNode } from '../tensor/tensor.js';
 import { recycle, recyclingResults } from '../tensor/recycle.js';
@@ -16,6 +16,7 @@ type Vertex = GradNode | Tensor;
  * that asked with `retainGrad()`).
  */
 export function backward(root: Tensor, gradient?: Tensor, options: BackwardOptions = {}): void {
+  checkKeys('backward', options, ['retainGraph']);
   if (!root.requiresGrad) {
     throw new AutogradError('element 0 of tensors does not require grad and does not have a gradFn', {
       op: 'backward',

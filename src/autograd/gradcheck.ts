@@ -1,4 +1,4 @@
-import { AutogradError, DTypeError, fmtShape } from '../errors.js';
+import { AutogradError, checkKeys, DTypeError, fmtShape, optionKeys } from '../errors.js';
 import { zerosLike } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad-mode.js';
@@ -27,6 +27,7 @@ export interface GradcheckOptions {
  * ```
  */
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
+  checkKeys('gradcheck', options, optionKeys<GradcheckOptions>({ eps: true, atol: true, rtol: true, raiseException: true }));
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;

@@ -18,8 +18,25 @@ export function backend(): Backend {
  * the addon loads). Registering does not select it.
  */
 export function registerBackend(b: Backend): void {
-  registry.set(b.name, b);
+  const op = 'registerBackend';
+  const name: unknown = (b as { name?: unknown } | null)?.name;
+  if (b === null || typeof b !== 'object' || typeof name !== 'string' || name === '') {
+    throw new BackendError('a backend is an object with a non-empty string name and the kernel functions of the Backend interface', { op });
+  }
+  // Every op calls into the backend: one that lacks a kernel would fail (or, replacing a built-in, break every op) later, far from here.
+  const missing = Object.keys(jsBackend).filter((k) => typeof (jsBackend as unknown as Record<string, unknown>)[k] === 'function' && typeof (b as unknown as Record<string, unknown>)[k] !== 'function');
+  if (missing.length > 0) {
+    const shown = missing.length > 8 ? `${missing.slice(0, 8).join(', ')}, … (${missing.length} in all)` : missing.join(', ');
+    throw new BackendError(`backend '${name}' lacks the kernels ${shown}`, {
+      op,
+      hint: BUILT_IN.has(name) ? `'${name}' is a built-in backend: a replacement must implement every kernel (spread the original: { ...kd.backend(), … })` : 'implement every function of the Backend interface (spread the js backend for the ones you do not replace: { ...jsBackend, … })',
+    });
+  }
+  registry.set(name, b);
 }
+
+/** Names of kindling's own backends. */
+const BUILT_IN: ReadonlySet<string> = new Set(['js', 'native', 'wasm']);
 
 /** Chooses the backend for all following ops: `'js'` or `'native'`. */
 export function setBackend(name: string): void {

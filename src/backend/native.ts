@@ -18,7 +18,7 @@ import type {
   Backend, BinaryOp, Conv2dGeometry, MatrixView, Pool2dGeometry, ReduceOp, StridedView, UnaryOp,
 } from './backend.js';
 import { jsBackend } from './js/index.js';
-import { BackendError } from '../errors.js';
+import { BackendError, didYouMean, warn } from '../errors.js';
 import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 import { arrayOver, bytesPerElement } from './arrays.js';
 import { buildCommand, locateAddon } from './native-locate.js';
@@ -446,6 +446,23 @@ function envInt(name: string, lo: number, hi: number, fallback: number): { value
   return { value: n, problem: null };
 }
 
+/** The values `KINDLING_KERNELS` takes. */
+export const KERNEL_SETS: readonly (KernelPath | 'auto')[] = ['auto', 'avx512', 'avx2-fma', 'portable'];
+
+/**
+ * The kernel set `KINDLING_KERNELS` asks for: unset or empty means `'auto'`
+ * (as an empty `KINDLING_NUM_THREADS` means the default); an unknown name is
+ * warned about, with the known ones, and `'auto'` is used.
+ */
+export function kernelSetFromEnv(raw: string | undefined): KernelPath | 'auto' {
+  const v = (raw ?? '').trim();
+  if (v === '') return 'auto';
+  if ((KERNEL_SETS as readonly string[]).includes(v)) return v as KernelPath | 'auto';
+  const guess = didYouMean(v, KERNEL_SETS);
+  warn('KINDLING_KERNELS', `KINDLING_KERNELS='${v}' is an unknown kernel set, known: ${KERNEL_SETS.join(', ')}${guess === undefined ? '' : ` (${guess})`}; using auto`);
+  return 'auto';
+}
+
 /** Default of `KINDLING_HEAP_PAD_MB`: see native/src/heap.cc for why. */
 const HEAP_PAD_MB = 64;
 
@@ -470,9 +487,13 @@ export function loadNative(): NativeLoad {
     // A prebuilt addon that exists but does not load is usually an older C library (dlopen names the missing GLIBC_ version).
     return off(`the addon ${file} failed to load: ${(e as Error).message.split('\n')[0]}`, `${buildCommand(where.root)}; the prebuilt linux-x64 addon needs glibc >= 2.34 and GCC 12's libstdc++ (GLIBCXX_3.4.30)`);
   }
-  const { value: threads, problem } = envInt('KINDLING_NUM_THREADS', 1, 1024, Math.max(1, availableParallelism()));
+  const cores = Math.max(1, availableParallelism());
+  const { value: asked, problem } = envInt('KINDLING_NUM_THREADS', 1, 1024, cores);
+  // More threads than cores only makes the pool fight over them (a 1024-thread pool on 2 cores ran 20x slower).
+  const threads = Math.min(asked, cores);
+  if (asked > cores) warn('KINDLING_NUM_THREADS', `KINDLING_NUM_THREADS=${asked} is more than the ${cores} cores available; using ${cores} threads`);
   const pad = envInt('KINDLING_HEAP_PAD_MB', 0, 2047, HEAP_PAD_MB);
-  const want = process.env.KINDLING_KERNELS ?? 'auto';
+  const want = kernelSetFromEnv(process.env.KINDLING_KERNELS);
   let info: ReturnType<NativeAddon['init']>;
   try {
     info = addon.init(threads, want, pad.value * 2 ** 20);

@@ -3,7 +3,7 @@
  * `get(i)`; `TensorDataset` pairs tensors along their first dimension;
  * `Subset` and `randomSplit` pick parts of another dataset.
  */
-import { ArgumentTypeError, DataError, IndexError, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, DataError, IndexError, ValueError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { tensor } from '../tensor/creation.js';
@@ -155,6 +155,7 @@ export interface RandomSplitOptions {
  */
 export function randomSplit<T>(dataset: DatasetLike<T>, lengths: readonly number[], options: RandomSplitOptions = {}): Subset<T>[] {
   const op = 'randomSplit';
+  checkKeys(op, options, ['generator']);
   const n = dataset.length;
   if (lengths.length === 0 || lengths.some((l) => !Number.isFinite(l) || l < 0)) {
     throw new ValueError(`lengths must be non-negative numbers, got [${lengths.join(', ')}]`, { op });

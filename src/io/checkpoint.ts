@@ -12,7 +12,7 @@
  *   optimizer_class: 'SGD', scheduler: {…}, rng: [5 or 6 numbers], step: 100, extra: … }
  * ```
  */
-import { CheckpointError, StateDictError } from '../errors.js';
+import { checkKeys, CheckpointError, optionKeys, StateDictError } from '../errors.js';
 import { loadStateDictByName, type LoadByNameResult } from '../groups/resume.js';
 import type { Module } from '../nn/module.js';
 import type { SchedulerStateDict } from '../optim/lrScheduler/types.js';
@@ -116,6 +116,7 @@ export function restoreCheckpoint(bytes: Uint8Array, targets: CheckpointTargets,
 
 /** {@link restoreCheckpoint} from the dict itself (as `deserialize` returns it). */
 export function restoreCheckpointDict(dict: unknown, targets: CheckpointTargets, options: LoadCheckpointOptions = {}, op = 'io.loadCheckpoint'): LoadedCheckpoint {
+  checkKeys(op, options, optionKeys<LoadCheckpointOptions>({ match: true, strict: true, restoreRng: true }));
   const { model, optimizer, scheduler } = targets;
   if (dict === null || typeof dict !== 'object' || Array.isArray(dict) || !('model' in dict)) {
     throw new CheckpointError('the file is not a checkpoint: it has no \'model\' entry', { op, hint: 'was it written by kd.io.saveCheckpoint? For other torch.save files use kd.load' });

@@ -6,7 +6,7 @@
  * then name, the header padded with spaces to a multiple of 8); the reader
  * makes the reference loader's checks, and refuses duplicate names too.
  */
-import { CheckpointError } from '../errors.js';
+import { checkKeys, CheckpointError } from '../errors.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import { decodeElements, littleEndianBytes } from './torch-format.js';
@@ -62,6 +62,7 @@ const utf8 = new TextEncoder();
  */
 export function save(tensors: Record<string, Tensor> | Map<string, Tensor>, metadata?: Record<string, string>, options: SafetensorsSaveOptions = {}): Uint8Array {
   const op = 'safetensors.save';
+  checkKeys(op, options, ['floatAs']);
   const entries = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
   const floatAs = options.floatAs ?? 'F32';
   if (!['F32', 'F16', 'BF16'].includes(floatAs)) throw new CheckpointError(`floatAs must be 'F32', 'F16' or 'BF16', got ${String(floatAs)}`, { op });

@@ -5,7 +5,7 @@
  * `<prefix>/version`. `serialize` writes it, `deserialize` reads it through
  * the restricted unpickler; both work on bytes, so they run in browsers.
  */
-import { CheckpointError } from '../errors.js';
+import { checkKeys, CheckpointError } from '../errors.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { Storage } from '../tensor/tensor.js';
 import { writePickle } from './pickle-write.js';
@@ -42,6 +42,7 @@ const utf8 = new TextEncoder();
  */
 export function serialize(value: unknown, options: SerializeOptions = {}): Uint8Array {
   const op = 'io.serialize';
+  checkKeys(op, options, ['prefix']);
   const prefix = options.prefix ?? 'archive';
   if (prefix === '' || prefix.includes('/')) throw new CheckpointError(`the record prefix '${prefix}' must be a non-empty name without '/'`, { op });
   const { bytes, storages } = writePickle(value, op);

@@ -5,7 +5,7 @@
  */
 import { ArgumentTypeError, IndexError, ModuleError, nearest } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkModuleType, Module, type ModuleClass } from './module.js';
+import { checkModuleType, missingForward, Module, type ModuleClass } from './module.js';
 import { describeValue, Parameter } from './parameter.js';
 import { checkName, className, isModule, stateOf } from './registry.js';
 
@@ -184,7 +184,7 @@ export class Sequential<T extends readonly Module[] = Module[]> extends Module i
     let x: unknown = input;
     for (const m of presentModules(this)) {
       const f = (m as unknown as { forward?: unknown }).forward;
-      if (typeof f !== 'function') {
+      if (typeof f !== 'function' || f === missingForward) {
         throw new ModuleError(`module [${className(m)}] is missing the required "forward" function`, {
           op: `${className(this)}.forward`,
           hint: 'containers such as ModuleList and ModuleDict only hold modules; put layers in a Sequential instead',

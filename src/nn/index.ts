@@ -22,7 +22,7 @@ export { ReLU, LeakyReLU, GELU, SiLU, Tanh, Sigmoid, Softmax, LogSoftmax } from 
 export type { GELUOptions } from './layers/activation.js';
 export type { FactoryOptions } from './layers/common.js';
 export { Conv1d, Conv2d } from './layers/conv.js';
-export type { ConvOptions } from './layers/conv.js';
+export type { ConvOptions, ConvPaddingMode } from './layers/conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from './layers/pooling.js';
 export type { MaxPool2dOptions, AvgPool2dOptions } from './layers/pooling.js';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, LayerNorm, GroupNorm } from './layers/normalization.js';

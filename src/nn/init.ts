@@ -5,7 +5,7 @@
  * random streams; load PyTorch's weights with `loadStateDict` to get those.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { ArgumentTypeError, nearest, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, nearest, optionKeys, ValueError } from '../errors.js';
 import { allocate } from '../tensor/dtype.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -16,6 +16,10 @@ export interface InitOptions {
   /** The random stream to draw from (default: the one `kd.manualSeed` seeds). */
   generator?: Generator;
 }
+
+const INIT_KEYS = optionKeys<InitOptions>({ generator: true });
+const KAIMING_KEYS = optionKeys<KaimingOptions>({ generator: true, a: true, mode: true, nonlinearity: true });
+const TRUNC_KEYS = optionKeys<TruncNormalOptions>({ generator: true, mean: true, std: true, a: true, b: true });
 
 /** The non-linearities `calculateGain` knows. */
 export type Nonlinearity =
@@ -101,6 +105,7 @@ export function calculateFanInAndFanOut(t: Tensor): { fanIn: number; fanOut: num
  * ```
  */
 export function uniform_(t: Tensor, a = 0, b = 1, options: InitOptions = {}): Tensor {
+  checkKeys('uniform_', options, INIT_KEYS);
   checkTensor(t, 'uniform_');
   if (!(a <= b)) throw new ValueError(`expects a <= b, got a=${a}, b=${b}`, { op: 'uniform_' });
   const g = options.generator ?? defaultGenerator;
@@ -115,6 +120,7 @@ export function uniform_(t: Tensor, a = 0, b = 1, options: InitOptions = {}): Te
  * ```
  */
 export function normal_(t: Tensor, mean = 0, std = 1, options: InitOptions = {}): Tensor {
+  checkKeys('normal_', options, INIT_KEYS);
   checkTensor(t, 'normal_');
   if (!(std >= 0)) throw new ValueError(`expects std >= 0.0, got ${std}`, { op: 'normal_' });
   const g = options.generator ?? defaultGenerator;
@@ -153,6 +159,7 @@ export function ones_(t: Tensor): Tensor {
  * ```
  */
 export function xavierUniform_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
+  checkKeys('xavierUniform_', options, INIT_KEYS);
   checkTensor(t, 'xavierUniform_');
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   const a = gain * Math.sqrt(6 / (fanIn + fanOut));
@@ -167,6 +174,7 @@ export function xavierUniform_(t: Tensor, gain = 1, options: InitOptions = {}): 
  * ```
  */
 export function xavierNormal_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
+  checkKeys('xavierNormal_', options, INIT_KEYS);
   checkTensor(t, 'xavierNormal_');
   const { fanIn, fanOut } = calculateFanInAndFanOut(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), options);
@@ -200,10 +208,11 @@ function kaimingStd(t: Tensor, options: KaimingOptions, op: string): number {
  * ```
  */
 export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkKeys('kaimingUniform_', options, KAIMING_KEYS);
   checkTensor(t, 'kaimingUniform_');
   if (t.numel === 0) return t;
   const bound = Math.sqrt(3) * kaimingStd(t, options, 'kaimingUniform_');
-  return uniform_(t, -bound, bound, options);
+  return uniform_(t, -bound, bound, { generator: options.generator });
 }
 
 /**
@@ -214,9 +223,10 @@ export function kaimingUniform_(t: Tensor, options: KaimingOptions = {}): Tensor
  * ```
  */
 export function kaimingNormal_(t: Tensor, options: KaimingOptions = {}): Tensor {
+  checkKeys('kaimingNormal_', options, KAIMING_KEYS);
   checkTensor(t, 'kaimingNormal_');
   if (t.numel === 0) return t;
-  return normal_(t, 0, kaimingStd(t, options, 'kaimingNormal_'), options);
+  return normal_(t, 0, kaimingStd(t, options, 'kaimingNormal_'), { generator: options.generator });
 }
 
 export interface TruncNormalOptions extends InitOptions {
@@ -237,6 +247,7 @@ export interface TruncNormalOptions extends InitOptions {
  * ```
  */
 export function truncNormal_(t: Tensor, options: TruncNormalOptions = {}): Tensor {
+  checkKeys('truncNormal_', options, TRUNC_KEYS);
   checkTensor(t, 'truncNormal_');
   const { mean = 0, std = 1, a = -2, b = 2 } = options;
   if (!(std > 0) || !(a < b)) throw new ValueError(`expects std > 0 and a < b, got std=${std}, a=${a}, b=${b}`, { op: 'truncNormal_' });
@@ -264,6 +275,7 @@ export function truncNormal_(t: Tensor, options: TruncNormalOptions = {}): Tenso
  * ```
  */
 export function orthogonal_(t: Tensor, gain = 1, options: InitOptions = {}): Tensor {
+  checkKeys('orthogonal_', options, INIT_KEYS);
   checkTensor(t, 'orthogonal_');
   if (t.ndim < 2) throw new ValueError(`only tensors with 2 or more dimensions are supported, got shape [${t.shape.join(', ')}]`, { op: 'orthogonal_' });
   if (t.numel === 0) return t;

@@ -6,7 +6,7 @@
  * depth first. Dotted names (`base.0.weight`) are PyTorch's exactly.
  */
 import { noGrad } from '../autograd/grad-mode.js';
-import { ArgumentTypeError, ModuleError, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, ModuleError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { describeValue, Parameter } from './parameter.js';
 import {
@@ -97,6 +97,7 @@ export class Module {
    * in `stateDict()`; `{ persistent: false }` keeps one out of it.
    */
   registerBuffer(name: string, tensor: Tensor | null, options: RegisterBufferOptions = {}): void {
+    checkKeys('registerBuffer', options, ['persistent']);
     checkName(this, 'buffer', name);
     if (tensor !== null && !(tensor instanceof Tensor)) {
       throw new ArgumentTypeError(`cannot assign ${describeValue(tensor)} to buffer '${name}' (Tensor or null required)`, {
@@ -127,6 +128,7 @@ export class Module {
    * in registration order, this module first (named `prefix`).
    */
   *namedModules(options: NamedModulesOptions = {}): Generator<[string, Module], void, undefined> {
+    checkKeys('namedModules', options, ['prefix', 'removeDuplicate']);
     assertNothingHidden(this);
     yield* walkModules(this, options.prefix ?? '', options.removeDuplicate ?? true ? new Set() : null);
   }
@@ -182,6 +184,7 @@ export class Module {
     options: NamedParametersOptions,
   ): Generator<[string, K extends 'params' ? Parameter : Tensor], void, undefined> {
     assertNothingHidden(this);
+    checkKeys(kind === 'params' ? 'namedParameters' : 'namedBuffers', options, ['prefix', 'recurse', 'removeDuplicate']);
     const removeDuplicate = options.removeDuplicate ?? true;
     const prefix = options.prefix ?? '';
     const mods: Iterable<[string, Module]> =
@@ -285,6 +288,7 @@ export class Module {
    * 2.x), or filled with zeros with `{ setToNone: false }`.
    */
   zeroGrad(options: ZeroGradOptions = {}): void {
+    checkKeys('zeroGrad', options, ['setToNone']);
     const setToNone = options.setToNone ?? true;
     for (const p of this.parameters()) {
       if (p.grad === null) continue;
@@ -323,6 +327,7 @@ export class Module {
    */
   stateDict(options: StateDictOptions = {}): StateDict {
     assertNothingHidden(this);
+    checkKeys('stateDict', options, ['prefix', 'keepVars']);
     return stateDictOf(this, options);
   }
 
@@ -340,6 +345,7 @@ export class Module {
    */
   loadStateDict(stateDict: StateDict | ReadonlyMap<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
     assertNothingHidden(this);
+    checkKeys('loadStateDict', options, ['strict']);
     return loadStateDictInto(this, stateDict, options);
   }
 
@@ -399,3 +405,17 @@ function* walkModules(m: Module, prefix: string, memo: Set<Module> | null): Gene
     yield* walkModules(child, joinName(prefix, name), memo);
   }
 }
+
+/**
+ * The `forward` of a module class written without one: a `ModuleError`, as
+ * PyTorch's `_forward_unimplemented`. Installed at run time only, so that
+ * TypeScript neither types `forward` on `Module` nor asks subclasses to mark
+ * theirs `override`.
+ */
+export function missingForward(this: Module): never {
+  throw new ModuleError(`Module [${className(this)}] is missing the required "forward" function`, {
+    op: `${className(this)}.forward`,
+    hint: 'define forward(input) in the class',
+  });
+}
+Object.defineProperty(Module.prototype, 'forward', { value: missingForward, writable: true, configurable: true, enumerable: false });

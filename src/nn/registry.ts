@@ -82,6 +82,13 @@ export function setRegistered(st: ModuleState, kind: Kind, name: string, value: 
     st.nonPersistent.delete(name);
   }
   if (kind !== 'module') st.modules.delete(name);
+  if (kind === 'module' && value !== null && contains(value as Module, st)) {
+    // A module inside itself would make stateDict(), toString() and every walk recurse forever.
+    throw new ModuleError(`registering ${className(value)} as '${name}' would make a cycle: a module cannot contain itself`, {
+      op: `${className(st.target)}.registerModule`,
+      hint: 'share a layer by registering it in two parents, never in one of its own submodules',
+    });
+  }
   // NOTE: Map.set on an existing key keeps its position: reassigning a
   // parameter keeps its place in parameters() and stateDict(), as in PyTorch.
   if (kind === 'parameter') st.params.set(name, value as Parameter | null);
@@ -92,6 +99,19 @@ export function setRegistered(st: ModuleState, kind: Kind, name: string, value: 
     else st.nonPersistent.add(name);
   }
   defineOwn(st.target, name, value);
+}
+
+/** Whether `st`'s module is `m` or lies below it. */
+function contains(m: Module, st: ModuleState): boolean {
+  const seen = new Set<ModuleState>();
+  const todo = [stateOf(m)];
+  for (let s = todo.pop(); s !== undefined; s = todo.pop()) {
+    if (s === st) return true;
+    if (seen.has(s)) continue;
+    seen.add(s);
+    for (const c of s.modules.values()) if (c !== null) todo.push(stateOf(c));
+  }
+  return false;
 }
 
 /** Removes `name` from every registry (the property itself is the caller's business). */

@@ -6,7 +6,7 @@
 import { backend } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, describeArg, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
@@ -117,12 +117,19 @@ function capitalize(s: string): string {
 
 /** `a + alpha·b`, broadcasting. Two bool tensors give their logical or, as in PyTorch. */
 export function add(a: Tensor, b: TensorLike, options: { alpha?: number } = {}): Tensor {
-  const alpha = options.alpha ?? 1;
+  const alpha = alphaOf('add', options);
   if (alpha !== 1) return add(a, mul(asTensor(b, a, 'add'), alpha));
   const bT = asTensor(b, a, 'add');
   // NOTE: bool + bool stays bool (true + true is true); the add kernel would write 2 into the bool storage.
   if (a.dtype === 'bool' && bT.dtype === 'bool') return compare('add', 'logicalOr', a, bT);
   return binaryOp('add', 'add', a, bT, (g) => [g, g], 'none');
+}
+
+/** The `alpha` of add/sub (1 when absent), checked so that a bad one is blamed on `op`, not on the `mul` inside. */
+function alphaOf(op: string, options: unknown): number {
+  const alpha = checkKeys(op, options, ['alpha'])['alpha'] ?? 1;
+  if (typeof alpha !== 'number') throw new ArgumentTypeError(`alpha must be a number, got ${describeArg(alpha)}`, { op });
+  return alpha;
 }
 
 /** `a - alpha·b`, broadcasting. */
@@ -131,7 +138,7 @@ export function sub(a: Tensor, b: TensorLike, options: { alpha?: number } = {}):
   if (a.dtype === 'bool' && bT.dtype === 'bool') {
     throw new DTypeError('subtraction with two bool tensors is not supported', { op: 'sub', hint: 'use logicalXor, or convert with .int()' });
   }
-  const alpha = options.alpha ?? 1;
+  const alpha = alphaOf('sub', options);
   if (alpha !== 1) return sub(a, mul(bT, alpha));
   return binaryOp('sub', 'sub', a, bT, (g) => [g, g.neg()], 'none');
 }
@@ -248,6 +255,9 @@ export function cos(x: Tensor): Tensor {
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   if ((min === undefined || min === null) && (max === undefined || max === null)) {
     throw new ValueError('at least one of min or max must not be null', { op: 'clamp' });
+  }
+  for (const [what, v] of [['min', min], ['max', max]] as const) {
+    if (v !== undefined && v !== null && typeof v !== 'number') throw new ArgumentTypeError(`${what} must be a number, got ${describeArg(v)}`, { op: 'clamp' });
   }
   if (x.dtype === 'bool') throw new DTypeError('not supported for bool tensors', { op: 'clamp', hint: 'convert it with .int() or .float() first' });
   const lo = min ?? NaN;

@@ -8,7 +8,7 @@
 import { backend } from '../backend/index.js';
 import type { IndexView } from '../backend/backend.js';
 import { record } from '../autograd/node.js';
-import { ArgumentTypeError, DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, checkKeys, DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { alloc, allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import { contiguousStrides, normalizeDim, Tensor } from '../tensor/tensor.js';
@@ -260,6 +260,7 @@ export interface EmbeddingOptions {
  * ```
  */
 export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+  checkKeys('embedding', options, ['paddingIdx']);
   requireIndex(indices, 'embedding', 'indices');
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {
     throw new ShapeError(`weight must be a 2-D tensor [numEmbeddings, embeddingDim], got ${weight instanceof Tensor ? fmtShape(weight.shape) : typeof weight}`, {

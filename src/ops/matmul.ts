@@ -5,14 +5,17 @@
  */
 import { backend, type MatrixView } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentTypeError, describeArg, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { broadcastShapes, sumToShape } from './core.js';
 import { reduceRaw } from './reduce.js';
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
+  for (const [which, t] of [['first', a], ['second', b]] as const) {
+    if (!(t instanceof Tensor)) throw new ArgumentTypeError(`the ${which} operand must be a Tensor, got ${describeArg(t)}`, { op, hint: 'wrap values with kd.tensor(...)' });
+  }
   if (a.dtype !== b.dtype) {
     throw new DTypeError(`expected both operands to have the same dtype, but got ${a.dtype} and ${b.dtype}`, { op, hint: 'convert one with .to()' });
   }

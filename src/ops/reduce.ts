@@ -6,7 +6,7 @@
  */
 import { backend, type ReduceOp } from '../backend/index.js';
 import { record } from '../autograd/node.js';
-import { DTypeError, IndexError, ValueError } from '../errors.js';
+import { boolOption, checkKeys, DTypeError, IndexError, optionKeys, ValueError } from '../errors.js';
 import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
 import { isFloating, type DType } from '../tensor/dtype.js';
 import type { Dims, ReduceOptions, VarOptions } from '../tensor/methods.js';
@@ -107,6 +107,15 @@ function countOf(t: Tensor, dims: readonly number[]): number {
   return dims.reduce((a, d) => a * t.shape[d]!, 1);
 }
 
+const REDUCE_KEYS = optionKeys<ReduceOptions>({ keepdim: true });
+const VAR_KEYS = optionKeys<VarOptions>({ keepdim: true, correction: true });
+
+/** The reduction's `keepdim` after checking `options` has only `keys` (a misspelt `keepDims` is refused, not ignored). */
+export function keepdimOf(op: string, options: unknown, keys: readonly string[] = REDUCE_KEYS): boolean {
+  const o = checkKeys(op, options, keys);
+  return boolOption(op, 'keepdim', o['keepdim'], false);
+}
+
 function requireFloating(t: Tensor, op: string, message: string): void {
   if (!isFloating(t.dtype)) throw new DTypeError(`${message}, got ${t.dtype}`, { op, hint: 'convert it with .float() first' });
 }
@@ -121,7 +130,7 @@ function integralResult(t: Tensor): DType {
 /** Sum over `dim` (all elements by default). bool and int32 sum to int32. */
 export function sum(t: Tensor, dim?: Dims | null, options: ReduceOptions = {}): Tensor {
   const dims = reductionDims(t, dim, 'sum');
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf('sum', options);
   const out = reduceRaw('sum', t, dims, keepdim, integralResult(t));
   return record(out, dim === undefined || dim === null ? 'SumBackward0' : 'SumBackward1', [t], (g) => [spread(g, t.shape, dims, keepdim)]);
 }
@@ -135,7 +144,7 @@ export function mean(t: Tensor, dim?: Dims | null, options: ReduceOptions = {}):
     });
   }
   const dims = reductionDims(t, dim, 'mean');
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf('mean', options);
   const count = countOf(t, dims);
   // NOTE: the mean of an empty tensor is 0/0 = NaN, as in PyTorch.
   const out = runBinary('div', reduceRaw('sum', t, dims, keepdim, t.dtype), scalarTensor(count, t.dtype), 'mean');
@@ -146,7 +155,7 @@ export function mean(t: Tensor, dim?: Dims | null, options: ReduceOptions = {}):
 export function prod(t: Tensor, dim?: number | null, options: ReduceOptions = {}): Tensor {
   const all = dim === undefined || dim === null;
   const dims = all ? reductionDims(t, null, 'prod') : reductionDims(t, dim, 'prod');
-  const keepdim = all ? false : options.keepdim ?? false;
+  const keepdim = keepdimOf('prod', options) && !all;
   const out = reduceRaw('prod', t, dims, keepdim, integralResult(t));
   return record(
     out,
@@ -187,7 +196,7 @@ function extremum(op: 'max' | 'min', t: Tensor, dim: number | undefined, options
   }
   if (t.dtype === 'bool') throw new DTypeError(`${op}(dim) is not implemented for bool tensors`, { op, hint: 'convert it with .int() first' });
   const d = normalizeDim(dim, t.ndim, op);
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf(op, options);
   if (t.ndim > 0 && t.shape[d] === 0) {
     throw new IndexError(`expected reduction dim ${d} to have non-zero size`, { op, hint: 'reduce over a dimension that is not empty' });
   }
@@ -232,7 +241,7 @@ export function min(t: Tensor, dim?: number, options: ReduceOptions = {}): Tenso
 function aminmax(op: 'max' | 'min', t: Tensor, dim: Dims | null | undefined, options: ReduceOptions): Tensor {
   const name = op === 'max' ? 'amax' : 'amin';
   const dims = reductionDims(t, dim, name);
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf(op, options);
   const out = reduceRaw(op, t, dims, keepdim, t.dtype);
   // NOTE: amax/amin split the gradient evenly between tied elements.
   return record(out, op === 'max' ? 'AmaxBackward0' : 'AminBackward0', [t], (g) => {
@@ -255,11 +264,11 @@ function argExtremum(op: 'argmax' | 'argmin', t: Tensor, dim: number | null | un
     checkIndexable(t.numel, op);
     const flat = contiguousRaw(t);
     const out = reduceRaw(op, flat.reshape([-1]), [0], false, 'int32');
-    return options.keepdim ? out.reshape(t.shape.map(() => 1)) : out;
+    return keepdimOf(op, options) ? out.reshape(t.shape.map(() => 1)) : out;
   }
   const d = normalizeDim(dim, t.ndim, op);
   if (t.ndim > 0 && t.shape[d] === 0) throw new IndexError(`expected reduction dim ${d} to have non-zero size`, { op });
-  return reduceRaw(op, t, t.ndim === 0 ? [] : [d], options.keepdim ?? false, 'int32');
+  return reduceRaw(op, t, t.ndim === 0 ? [] : [d], keepdimOf(op, options), 'int32');
 }
 
 /** Index (int32) of the first largest value over `dim`, or of the flattened tensor. */
@@ -290,7 +299,7 @@ function varStd(op: 'var' | 'std', t: Tensor, dim: Dims | null | undefined, opti
     throw new ValueError(`correction must be a non-negative number, got ${String(correction)}`, { op });
   }
   const dims = reductionDims(t, dim, op);
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf(op, options, VAR_KEYS);
   const { out: variance, divisor } = varianceRaw(t, dims, keepdim, correction);
   if (op === 'var') {
     return record(variance, 'VarBackward0', [t], (g) => {
@@ -330,7 +339,7 @@ export function norm(t: Tensor, p: number | 'fro' = 'fro', dim?: Dims | null, op
   }
   const pn = p === 'fro' ? 2 : p;
   const dims = reductionDims(t, dim, 'norm');
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf('norm', options);
   const a = runUnary('abs', t);
   let out: Tensor;
   if (pn === Infinity || pn === -Infinity) {
@@ -372,7 +381,7 @@ function normBackward(g: Tensor, x: Tensor, out: Tensor, p: number, dims: readon
 
 function logicalReduce(op: 'all' | 'any', t: Tensor, dim: Dims | null | undefined, options: ReduceOptions): Tensor {
   const dims = reductionDims(t, dim, op);
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf(op, options);
   const b = castRaw(t, 'bool');
   if (countOf(t, dims) === 0) {
     // NOTE: all() of nothing is true and any() of nothing is false, as in PyTorch.

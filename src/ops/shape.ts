@@ -7,7 +7,7 @@ import { backend } from '../backend/index.js';
 import { record } from '../autograd/node.js';
 import { ArgumentTypeError, AutogradError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { alloc, allocUninit } from '../tensor/creation.js';
-import { isFloating, promoteTypes, type DType } from '../tensor/dtype.js';
+import { isFloating, promoteTypes, requireDType, type DType } from '../tensor/dtype.js';
 import type { Dims, NestedArray, SliceSpec } from '../tensor/methods.js';
 import { contiguousStrides, normalizeDim, shapeSize, Tensor } from '../tensor/tensor.js';
 import { castRaw, sumToShape, view as sview } from './core.js';
@@ -318,6 +318,7 @@ export function cloneOp(t: Tensor): Tensor {
 /** The tensor converted to `dtype` (itself when it already is); differentiable between float dtypes. */
 export function to(t: Tensor, dtype: DType): Tensor {
   if (t.dtype === dtype) return t;
+  requireDType(dtype, 'to');
   const out = castRaw(t, dtype);
   if (!isFloating(dtype)) return out;
   return record(out, 'ToCopyBackward0', [t], (g) => [castRaw(g, t.dtype)]);

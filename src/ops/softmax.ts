@@ -10,7 +10,7 @@ import { isFloating } from '../tensor/dtype.js';
 import type { Dims, ReduceOptions } from '../tensor/methods.js';
 import { normalizeDim, type Tensor } from '../tensor/tensor.js';
 import { castRaw, flatData, requireFloat } from './core.js';
-import { reducedShape, reductionDims, reductionLayout, unreduce } from './reduce.js';
+import { keepdimOf, reducedShape, reductionDims, reductionLayout, unreduce } from './reduce.js';
 
 /** `[outer, size, inner]` of `shape` around dimension `d` (a 0-d tensor is one element). */
 function around(shape: readonly number[], d: number): [number, number, number] {
@@ -78,7 +78,7 @@ export function logsumexp(x: Tensor, dim: Dims, options: ReduceOptions = {}): Te
   // NOTE: PyTorch 1.13 refuses integer inputs; 2.x promotes them to the default float dtype, which we follow.
   const xf = isFloating(x.dtype) ? x : castRaw(x, 'float32');
   const dims = reductionDims(xf, dim, 'logsumexp');
-  const keepdim = options.keepdim ?? false;
+  const keepdim = keepdimOf('logsumexp', options);
   const out = allocUninit(reducedShape(xf.shape, dims, keepdim), xf.dtype);
   const { src, outer, size, inner } = reductionLayout(xf, dims);
   backend().logsumexp(out.storage.data, flatData(src), outer, size, inner);

@@ -1,4 +1,4 @@
-import { CheckpointError, DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
+import { ArgumentTypeError, CheckpointError, describeArg, DTypeError, IndexError, InternalError, ShapeError, ValueError } from '../errors.js';
 import { dtypeOfArray, type DType, type TypedArray } from './dtype.js';
 import type { TensorMethods } from './methods.js';
 
@@ -216,6 +216,9 @@ export class Tensor {
   }
 
   set grad(g: Tensor | null) {
+    if (g !== null && !(g instanceof Tensor)) {
+      throw new ArgumentTypeError(`assigned grad must be a Tensor or null, got ${describeArg(g)}`, { op: 'grad', hint: 'wrap values with kd.tensor(...)' });
+    }
     if (g !== null) {
       if (g.dtype !== this.dtype) {
         throw new DTypeError(`assigned grad has dtype ${g.dtype}, but the tensor has dtype ${this.dtype}`, { op: 'grad' });

@@ -3,7 +3,7 @@
  * grey images of clothing in ten classes, 60,000 for training and 10,000
  * for testing, in IDX files.
  */
-import { ArgumentTypeError, DataError } from '../../errors.js';
+import { ArgumentTypeError, checkKeys, DataError, optionKeys } from '../../errors.js';
 import { tensor } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import type { Collated } from '../collate.js';
@@ -72,6 +72,7 @@ export class FashionMNIST extends Dataset<[Tensor, number]> {
   constructor(options: FashionMNISTOptions = {}, source = 'files given') {
     super();
     const op = 'FashionMNIST';
+    checkKeys(op, options, optionKeys<FashionMNISTOptions>({ train: true, root: true, files: true }));
     if (options.files === undefined) {
       throw new ArgumentTypeError(options.root === undefined
         ? 'the core FashionMNIST needs the files\' bytes ({ files: { images, labels } })'

@@ -7,7 +7,8 @@
  * act.forward(kd.randn([3, 4])).sum(1); // ones
  * ```
  */
-import { ArgumentTypeError } from '../../errors.js';
+import { layerOptions } from './common.js';
+import { ArgumentTypeError, optionKeys } from '../../errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { describeValue } from '../parameter.js';
@@ -45,6 +46,7 @@ export class GELU extends Module {
 
   constructor(options: GELUOptions = {}) {
     super();
+    layerOptions('nn.GELU', options, optionKeys<GELUOptions>({ approximate: true }));
     const a = options.approximate ?? 'none';
     if (a !== 'none' && a !== 'tanh') throw new ArgumentTypeError(`approximate must be 'none' or 'tanh', got ${describeValue(a)}`, { op: 'nn.GELU' });
     this.approximate = a;

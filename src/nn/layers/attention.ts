@@ -9,7 +9,7 @@
  * each also has a camelCase accessor for TypeScript (`inProjWeight`,
  * `outProj`, `selfAttn`).
  */
-import { ArgumentTypeError, ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ArgumentTypeError, checkKeys, fmtShape, optionKeys, ShapeError, ValueError } from '../../errors.js';
 import { where } from '../../ops/elementwise.js';
 import { linear } from '../../ops/matmul.js';
 import { dropout } from '../../ops/nn.js';
@@ -21,7 +21,7 @@ import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { describeValue, Parameter } from '../parameter.js';
 import { isModule } from '../registry.js';
-import { checkDType, checkInt, checkProbability, type FactoryOptions } from './common.js';
+import { checkDType, checkInt, checkProbability, type FactoryOptions, layerOptions } from './common.js';
 import { Linear } from './linear.js';
 import { Dropout } from './sparse.js';
 import { LayerNorm } from './normalization.js';
@@ -54,6 +54,8 @@ export interface AttentionOptions {
   /** Average the returned weights over the heads (default true). */
   averageAttnWeights?: boolean;
 }
+
+const ATTENTION_KEYS = optionKeys<AttentionOptions>({ keyPaddingMask: true, needWeights: true, attnMask: true, averageAttnWeights: true });
 
 /** A bool mask as an additive float mask (−inf where true); a float mask as is. */
 function additiveMask(mask: Tensor, dtype: 'float32' | 'float64', what: string): Tensor {
@@ -89,6 +91,7 @@ export function multiHeadAttentionForward(
   query: Tensor, key: Tensor, value: Tensor, w: MultiheadAttentionWeights, options: AttentionOptions = {},
 ): [Tensor, Tensor | null] {
   const op = 'multiheadAttention';
+  checkKeys(op, options, ATTENTION_KEYS);
   const batched = query.ndim === 3;
   if ((query.ndim !== 3 && query.ndim !== 2) || key.ndim !== query.ndim || value.ndim !== query.ndim) {
     throw new ShapeError(`expected query, key and value all 3-D [seq, batch, embed] (or 2-D unbatched), got ${fmtShape(query.shape)}, ${fmtShape(key.shape)}, ${fmtShape(value.shape)}`, { op });
@@ -230,6 +233,9 @@ export class MultiheadAttention extends Module {
   constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
     const op = 'nn.MultiheadAttention';
+    layerOptions(op, options, optionKeys<MultiheadAttentionOptions>({
+      dropout: true, bias: true, addBiasKv: true, addZeroAttn: true, kdim: true, vdim: true, batchFirst: true, dtype: true,
+    }));
     this.embedDim = checkInt(embedDim, 'embedDim', op, 1);
     this.numHeads = checkInt(numHeads, 'numHeads', op, 1);
     if (embedDim % numHeads !== 0) throw new ValueError(`embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`, { op });
@@ -363,6 +369,9 @@ export class TransformerEncoderLayer extends Module {
   constructor(dModel: number, nhead: number, options: TransformerEncoderLayerOptions = {}) {
     super();
     const op = 'nn.TransformerEncoderLayer';
+    layerOptions(op, options, optionKeys<TransformerEncoderLayerOptions>({
+      dimFeedforward: true, dropout: true, activation: true, layerNormEps: true, batchFirst: true, normFirst: true, dtype: true,
+    }));
     const p = checkProbability(options.dropout ?? 0.1, op);
     const dff = checkInt(options.dimFeedforward ?? 2048, 'dimFeedforward', op, 1);
     const dtype = options.dtype;

@@ -1,6 +1,6 @@
 /** Argument checks shared by the layer constructors. */
-import { ArgumentTypeError, ValueError } from '../../errors.js';
-import type { DType } from '../../tensor/dtype.js';
+import { ArgumentTypeError, checkKeys, ValueError } from '../../errors.js';
+import { requireDType, type DType } from '../../tensor/dtype.js';
 import { describeValue } from '../parameter.js';
 
 /** Options every layer with parameters accepts. */
@@ -9,8 +9,14 @@ export interface FactoryOptions {
   dtype?: 'float32' | 'float64';
 }
 
+/** A layer's options after refusing keys not in `keys` (a misspelt `{ bais: false }` is an error, not a silent default). */
+export function layerOptions<O extends object>(op: string, options: O | undefined, keys: readonly string[]): O {
+  checkKeys(op, options, keys);
+  return options ?? ({} as O);
+}
+
 export function checkDType(dtype: DType | undefined, op: string): 'float32' | 'float64' {
-  const d = dtype ?? 'float32';
+  const d = dtype === undefined ? 'float32' : requireDType(dtype, op);
   if (d !== 'float32' && d !== 'float64') throw new ArgumentTypeError(`parameters must be float32 or float64, got ${String(d)}`, { op });
   return d;
 }

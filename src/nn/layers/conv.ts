@@ -2,8 +2,9 @@
  * Convolution layers: Conv1d and Conv2d over the ops' im2col convolutions,
  * with PyTorch's parameter shapes, names and default initialisation.
  */
-import { ArgumentTypeError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, checkKeys, optionKeys, ValueError } from '../../errors.js';
 import { conv1d, conv2d } from '../../ops/nn.js';
+import { pad, type PaddingMode } from '../../ops/pad.js';
 import { empty } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from '../init.js';
@@ -21,7 +22,17 @@ export interface ConvOptions<S extends readonly number[]> extends FactoryOptions
   groups?: number;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** How the border is padded: `'zeros'` (default), `'reflect'`, `'replicate'` or `'circular'`, as PyTorch's `padding_mode`. */
+  paddingMode?: ConvPaddingMode;
 }
+
+/** Conv layers' `paddingMode`. */
+export type ConvPaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+
+const PADDING_MODES: readonly ConvPaddingMode[] = ['zeros', 'reflect', 'replicate', 'circular'];
+const CONV_LAYER_KEYS = optionKeys<ConvOptions<readonly number[]>>({
+  stride: true, padding: true, dilation: true, groups: true, bias: true, paddingMode: true, dtype: true,
+});
 
 function spatial(v: unknown, n: number, name: string, op: string, min: number): number[] {
   const arr = typeof v === 'number' ? new Array<number>(n).fill(v) : v;
@@ -29,6 +40,18 @@ function spatial(v: unknown, n: number, name: string, op: string, min: number): 
     throw new ArgumentTypeError(`${name} must be a number or an array of ${n}, got ${describeValue(v)}`, { op });
   }
   return arr.map((x: unknown) => checkInt(x, name, op, min));
+}
+
+/** (before, after) padding of each spatial dim: the same on both sides, or for `'same'` the extra one after (PyTorch's split). */
+function sidePadding(padding: number[] | 'valid' | 'same', kernelSize: number[], dilation: number[]): [number, number][] {
+  if (padding === 'valid') return kernelSize.map(() => [0, 0]);
+  if (padding === 'same') {
+    return kernelSize.map((k, i) => {
+      const total = dilation[i]! * (k - 1);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    });
+  }
+  return padding.map((p) => [p, p]);
 }
 
 /** The shared part of Conv1d and Conv2d. */
@@ -40,11 +63,15 @@ abstract class ConvNd extends Module {
   readonly padding: number[] | 'valid' | 'same';
   readonly dilation: number[];
   readonly groups: number;
+  readonly paddingMode: ConvPaddingMode;
+  /** For a mode other than zeros: the (before, after) padding of each spatial dim, last dim first, as `pad` takes it. */
+  private readonly modePadding: number[] | null;
   weight: Parameter;
   bias: Parameter | null;
 
   constructor(op: string, n: number, inChannels: number, outChannels: number, kernelSize: number | readonly number[], options: ConvOptions<readonly number[]>) {
     super();
+    checkKeys(op, options, CONV_LAYER_KEYS);
     this.inChannels = checkInt(inChannels, 'inChannels', op, 1);
     this.outChannels = checkInt(outChannels, 'outChannels', op, 1);
     this.kernelSize = spatial(kernelSize, n, 'kernelSize', op, 1);
@@ -61,6 +88,12 @@ abstract class ConvNd extends Module {
     } else {
       this.padding = spatial(padding, n, 'padding', op, 0);
     }
+    const mode = options.paddingMode ?? 'zeros';
+    if (!PADDING_MODES.includes(mode)) {
+      throw new ValueError(`paddingMode must be one of ${PADDING_MODES.map((m) => `'${m}'`).join(', ')}, got ${describeValue(mode)}`, { op });
+    }
+    this.paddingMode = mode;
+    this.modePadding = mode === 'zeros' ? null : sidePadding(this.padding, this.kernelSize, this.dilation).reverse().flat();
     this.groups = checkInt(options.groups ?? 1, 'groups', op, 1);
     if (inChannels % this.groups !== 0) throw new ValueError(`inChannels (${inChannels}) must be divisible by groups (${this.groups})`, { op });
     if (outChannels % this.groups !== 0) throw new ValueError(`outChannels (${outChannels}) must be divisible by groups (${this.groups})`, { op });
@@ -80,8 +113,12 @@ abstract class ConvNd extends Module {
     }
   }
 
-  protected convOptions(): { stride: number[]; padding: number[] | 'valid' | 'same'; dilation: number[]; groups: number } {
-    return { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+  /** The conv options for `input`, and `input` padded first when the mode is not zeros (then the conv pads nothing, as PyTorch). */
+  protected convInput(input: Tensor): [Tensor, { stride: number[]; padding: number[] | 'valid' | 'same'; dilation: number[]; groups: number }] {
+    const o = { stride: this.stride, padding: this.padding, dilation: this.dilation, groups: this.groups };
+    if (this.modePadding === null) return [input, o];
+    const padded = pad(input, this.modePadding, { mode: this.paddingMode as PaddingMode });
+    return [padded, { ...o, padding: this.kernelSize.map(() => 0) }];
   }
 
   override extraRepr(): string {
@@ -93,6 +130,7 @@ abstract class ConvNd extends Module {
     if (fmt(this.dilation) !== fmt(one)) parts.push(`dilation=${fmt(this.dilation)}`);
     if (this.groups !== 1) parts.push(`groups=${this.groups}`);
     if (this.bias === null) parts.push('bias=false');
+    if (this.paddingMode !== 'zeros') parts.push(`paddingMode=${this.paddingMode}`);
     return parts.join(', ');
   }
 }
@@ -112,8 +150,8 @@ export class Conv1d extends ConvNd {
   }
 
   forward(input: Tensor): Tensor {
-    const o = this.convOptions();
-    return conv1d(input, this.weight, this.bias, {
+    const [x, o] = this.convInput(input);
+    return conv1d(x, this.weight, this.bias, {
       stride: o.stride as [number],
       padding: typeof o.padding === 'string' ? o.padding : (o.padding as [number]),
       dilation: o.dilation as [number],
@@ -137,8 +175,8 @@ export class Conv2d extends ConvNd {
   }
 
   forward(input: Tensor): Tensor {
-    const o = this.convOptions();
-    return conv2d(input, this.weight, this.bias, {
+    const [x, o] = this.convInput(input);
+    return conv2d(x, this.weight, this.bias, {
       stride: o.stride as [number, number],
       padding: typeof o.padding === 'string' ? o.padding : (o.padding as [number, number]),
       dilation: o.dilation as [number, number],

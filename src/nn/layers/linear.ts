@@ -1,7 +1,7 @@
 /**
  * Linear layers and shape helpers: Identity, Linear, Bilinear, Flatten, Unflatten.
  */
-import { ArgumentTypeError, ShapeError } from '../../errors.js';
+import { ArgumentTypeError, optionKeys, ShapeError } from '../../errors.js';
 import { empty } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { linear } from '../../ops/matmul.js';
@@ -9,7 +9,7 @@ import { bilinear } from '../../ops/nn.js';
 import { kaimingUniform_, uniform_ } from '../init.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { checkDType, checkInt, fmt, type FactoryOptions } from './common.js';
+import { checkDType, checkInt, type FactoryOptions, fmt, layerOptions } from './common.js';
 
 /**
  * Returns its input unchanged (a placeholder where a layer is optional).
@@ -29,6 +29,8 @@ export interface LinearOptions extends FactoryOptions {
   bias?: boolean;
 }
 
+const LINEAR_KEYS = optionKeys<LinearOptions>({ bias: true, dtype: true });
+
 /**
  * `y = x·Wᵀ + b`, with `weight` `[outFeatures, inFeatures]` and `bias`
  * `[outFeatures]`, initialised as PyTorch's (U(−1/√inFeatures, 1/√inFeatures)
@@ -47,6 +49,7 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    layerOptions('nn.Linear', options, LINEAR_KEYS);
     this.inFeatures = checkInt(inFeatures, 'inFeatures', 'nn.Linear');
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 'nn.Linear');
     const dtype = checkDType(options.dtype, 'nn.Linear');
@@ -93,6 +96,7 @@ export class Bilinear extends Module {
 
   constructor(in1Features: number, in2Features: number, outFeatures: number, options: LinearOptions = {}) {
     super();
+    layerOptions('nn.Bilinear', options, LINEAR_KEYS);
     this.in1Features = checkInt(in1Features, 'in1Features', 'nn.Bilinear');
     this.in2Features = checkInt(in2Features, 'in2Features', 'nn.Bilinear');
     this.outFeatures = checkInt(outFeatures, 'outFeatures', 'nn.Bilinear');

@@ -3,7 +3,8 @@
  * PyTorch, a class `weight` (and BCEWithLogitsLoss's `pos_weight`) is a
  * buffer of the module, so it moves with `stateDict()`.
  */
-import { ArgumentTypeError, ValueError } from '../../errors.js';
+import { layerOptions } from './common.js';
+import { ArgumentTypeError, optionKeys, ValueError } from '../../errors.js';
 import {
   binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss, smoothL1Loss, type Reduction,
 } from '../../ops/loss.js';
@@ -81,7 +82,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   readonly labelSmoothing: number;
 
   constructor(options: CrossEntropyLossOptions = {}) {
-    super('nn.CrossEntropyLoss', options);
+    super('nn.CrossEntropyLoss', layerOptions('nn.CrossEntropyLoss', options, optionKeys<CrossEntropyLossOptions>({ reduction: true, weight: true, ignoreIndex: true, labelSmoothing: true })));
     const ls = options.labelSmoothing ?? 0;
     if (typeof ls !== 'number' || !(ls >= 0 && ls <= 1)) throw new ValueError(`labelSmoothing must be between 0.0 and 1.0, got ${describeValue(ls)}`, { op: 'nn.CrossEntropyLoss' });
     this.labelSmoothing = ls;
@@ -101,7 +102,7 @@ export class CrossEntropyLoss extends WeightedLoss {
  */
 export class NLLLoss extends WeightedLoss {
   constructor(options: NLLLossOptions = {}) {
-    super('nn.NLLLoss', options);
+    super('nn.NLLLoss', layerOptions('nn.NLLLoss', options, optionKeys<NLLLossOptions>({ reduction: true, weight: true, ignoreIndex: true })));
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
@@ -118,7 +119,7 @@ export class NLLLoss extends WeightedLoss {
  */
 export class MSELoss extends Loss {
   constructor(options: LossOptions = {}) {
-    super('nn.MSELoss', options);
+    super('nn.MSELoss', layerOptions('nn.MSELoss', options, optionKeys<LossOptions>({ reduction: true })));
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
@@ -135,7 +136,7 @@ export class MSELoss extends Loss {
  */
 export class L1Loss extends Loss {
   constructor(options: LossOptions = {}) {
-    super('nn.L1Loss', options);
+    super('nn.L1Loss', layerOptions('nn.L1Loss', options, optionKeys<LossOptions>({ reduction: true })));
   }
 
   forward(input: Tensor, target: Tensor): Tensor {
@@ -159,7 +160,7 @@ export class SmoothL1Loss extends Loss {
   readonly beta: number;
 
   constructor(options: SmoothL1LossOptions = {}) {
-    super('nn.SmoothL1Loss', options);
+    super('nn.SmoothL1Loss', layerOptions('nn.SmoothL1Loss', options, optionKeys<SmoothL1LossOptions>({ reduction: true, beta: true })));
     const beta = options.beta ?? 1;
     if (typeof beta !== 'number' || !(beta >= 0)) throw new ValueError(`beta must be a non-negative number, got ${describeValue(beta)}`, { op: 'nn.SmoothL1Loss' });
     this.beta = beta;
@@ -186,7 +187,7 @@ export class BCELoss extends Loss {
   declare weight: Tensor | null;
 
   constructor(options: BCELossOptions = {}) {
-    super('nn.BCELoss', options);
+    super('nn.BCELoss', layerOptions('nn.BCELoss', options, optionKeys<BCELossOptions>({ reduction: true, weight: true })));
     this.registerBuffer('weight', checkWeight(options.weight, 'nn.BCELoss', 'weight'));
   }
 
@@ -213,7 +214,7 @@ export class BCEWithLogitsLoss extends Loss {
   declare pos_weight: Tensor | null;
 
   constructor(options: BCEWithLogitsLossOptions = {}) {
-    super('nn.BCEWithLogitsLoss', options);
+    super('nn.BCEWithLogitsLoss', layerOptions('nn.BCEWithLogitsLoss', options, optionKeys<BCEWithLogitsLossOptions>({ reduction: true, weight: true, posWeight: true })));
     this.registerBuffer('weight', checkWeight(options.weight, 'nn.BCEWithLogitsLoss', 'weight'));
     this.registerBuffer('pos_weight', checkWeight(options.posWeight, 'nn.BCEWithLogitsLoss', 'posWeight'));
   }

@@ -7,14 +7,14 @@
  * accessors `runningMean`, `runningVar`, `numBatchesTracked` for TypeScript.
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { ArgumentTypeError, ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ArgumentTypeError, fmtShape, optionKeys, ShapeError, ValueError } from '../../errors.js';
 import { batchNorm, groupNorm, layerNorm } from '../../ops/nn.js';
 import { ones, zeros } from '../../tensor/creation.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { ones_, zeros_ } from '../init.js';
 import { Module } from '../module.js';
 import { describeValue, Parameter } from '../parameter.js';
-import { checkDType, checkInt, fmt, type FactoryOptions } from './common.js';
+import { checkDType, checkInt, type FactoryOptions, fmt, layerOptions } from './common.js';
 
 function checkEps(eps: unknown, op: string): number {
   if (typeof eps !== 'number' || !(eps >= 0)) throw new ValueError(`eps must be a non-negative number, got ${describeValue(eps)}`, { op });
@@ -52,6 +52,7 @@ export abstract class BatchNormBase extends Module {
 
   constructor(op: string, numFeatures: number, options: BatchNormOptions) {
     super();
+    layerOptions(op, options, optionKeys<BatchNormOptions>({ eps: true, momentum: true, affine: true, trackRunningStats: true, dtype: true }));
     this.numFeatures = checkInt(numFeatures, 'numFeatures', op, 1);
     this.eps = checkEps(options.eps ?? 1e-5, op);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
@@ -211,6 +212,7 @@ export class LayerNorm extends Module {
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
     super();
     const op = 'nn.LayerNorm';
+    layerOptions(op, options, optionKeys<LayerNormOptions>({ eps: true, elementwiseAffine: true, bias: true, dtype: true }));
     const shape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
     if (!Array.isArray(shape) || shape.length === 0) {
       throw new ArgumentTypeError(`normalizedShape must be a number or a non-empty array, got ${describeValue(normalizedShape)}`, { op });
@@ -261,6 +263,7 @@ export class GroupNorm extends Module {
   constructor(numGroups: number, numChannels: number, options: GroupNormOptions = {}) {
     super();
     const op = 'nn.GroupNorm';
+    layerOptions(op, options, optionKeys<GroupNormOptions>({ eps: true, affine: true, dtype: true }));
     this.numGroups = checkInt(numGroups, 'numGroups', op, 1);
     this.numChannels = checkInt(numChannels, 'numChannels', op, 1);
     if (numChannels % numGroups !== 0) throw new ValueError(`numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`, { op });

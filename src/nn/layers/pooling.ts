@@ -1,10 +1,11 @@
 /**
  * Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d.
  */
+import { optionKeys } from '../../errors.js';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../ops/nn.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
-import { fmt, pair } from './common.js';
+import { fmt, layerOptions, pair } from './common.js';
 
 type Size2 = number | readonly [number, number];
 
@@ -38,6 +39,7 @@ export class MaxPool2d extends Module {
   constructor(kernelSize: Size2, options: MaxPool2dOptions = {}) {
     super();
     const op = 'nn.MaxPool2d';
+    layerOptions(op, options, optionKeys<MaxPool2dOptions>({ stride: true, padding: true, dilation: true, ceilMode: true }));
     this.kernelSize = pair(kernelSize, 'kernelSize', op, 1);
     this.stride = options.stride === undefined ? this.kernelSize : pair(options.stride, 'stride', op, 1);
     this.padding = pair(options.padding ?? 0, 'padding', op);
@@ -83,6 +85,7 @@ export class AvgPool2d extends Module {
   constructor(kernelSize: Size2, options: AvgPool2dOptions = {}) {
     super();
     const op = 'nn.AvgPool2d';
+    layerOptions(op, options, optionKeys<AvgPool2dOptions>({ stride: true, padding: true, ceilMode: true, countIncludePad: true, divisorOverride: true }));
     this.kernelSize = pair(kernelSize, 'kernelSize', op, 1);
     this.stride = options.stride === undefined ? this.kernelSize : pair(options.stride, 'stride', op, 1);
     this.padding = pair(options.padding ?? 0, 'padding', op);

@@ -1,7 +1,7 @@
 /**
  * Embedding and Dropout.
  */
-import { ArgumentTypeError, IndexError } from '../../errors.js';
+import { ArgumentTypeError, IndexError, optionKeys } from '../../errors.js';
 import { embedding } from '../../ops/indexing.js';
 import { dropout } from '../../ops/nn.js';
 import { empty } from '../../tensor/creation.js';
@@ -10,7 +10,7 @@ import { noGrad } from '../../autograd/grad-mode.js';
 import { normal_ } from '../init.js';
 import { Module } from '../module.js';
 import { describeValue, Parameter } from '../parameter.js';
-import { checkDType, checkInt, checkProbability, type FactoryOptions } from './common.js';
+import { checkDType, checkInt, checkProbability, type FactoryOptions, layerOptions } from './common.js';
 
 /**
  * Zeroes each element with probability `p` in training mode and scales the
@@ -62,6 +62,7 @@ export class Embedding extends Module {
   constructor(numEmbeddings: number, embeddingDim: number, options: EmbeddingOptions = {}) {
     super();
     const op = 'nn.Embedding';
+    layerOptions(op, options, optionKeys<EmbeddingOptions>({ paddingIdx: true, dtype: true }));
     this.numEmbeddings = checkInt(numEmbeddings, 'numEmbeddings', op);
     this.embeddingDim = checkInt(embeddingDim, 'embeddingDim', op);
     const pad = options.paddingIdx ?? null;

@@ -3,7 +3,7 @@
  * `torch.nn.utils.clip_grad_norm_` / `clip_grad_value_`).
  */
 import { noGrad } from '../../autograd/grad-mode.js';
-import { ArgumentTypeError, ValueError } from '../../errors.js';
+import { ArgumentTypeError, checkKeys, optionKeys, ValueError } from '../../errors.js';
 import { scalarTensor } from '../../tensor/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { describeValue } from '../parameter.js';
@@ -70,6 +70,7 @@ function pNorm(values: Iterable<number>, p: number): number {
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, options: ClipGradNormOptions = {}): Tensor {
   const op = 'clipGradNorm_';
+  checkKeys(op, options, optionKeys<ClipGradNormOptions>({ normType: true, errorIfNonfinite: true }));
   const normType = options.normType ?? 2;
   if (typeof maxNorm !== 'number') throw new ArgumentTypeError(`maxNorm must be a number, got ${describeValue(maxNorm)}`, { op });
   if (typeof normType !== 'number' || Number.isNaN(normType)) throw new ArgumentTypeError(`normType must be a number (Infinity for the max norm), got ${describeValue(normType)}`, { op });

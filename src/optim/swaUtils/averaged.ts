@@ -7,7 +7,7 @@
 import { noGrad } from '../../autograd/grad-mode.js';
 import { ArgumentTypeError, ValueError } from '../../errors.js';
 import { BatchNormBase } from '../../nn/layers/normalization.js';
-import { Module } from '../../nn/module.js';
+import { missingForward, Module } from '../../nn/module.js';
 import { zeros } from '../../tensor/creation.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { checkOptionKeys, fmtValue } from '../lrScheduler/util.js';
@@ -129,7 +129,7 @@ export class AveragedModel<M extends Module> extends Module {
   /** Runs the averaged model. */
   forward(...args: Parameters<ForwardOf<M>>): ReturnType<ForwardOf<M>> {
     const f = (this.module as unknown as { forward?: (...a: unknown[]) => unknown }).forward;
-    if (typeof f !== 'function') throw new ArgumentTypeError(`the averaged ${this.module.constructor.name} has no forward method`, { op: 'AveragedModel.forward' });
+    if (typeof f !== 'function' || f === missingForward) throw new ArgumentTypeError(`the averaged ${this.module.constructor.name} has no forward method`, { op: 'AveragedModel.forward' });
     return f.apply(this.module, args) as ReturnType<ForwardOf<M>>;
   }
 
@@ -217,7 +217,7 @@ export function updateBn(loader: Iterable<BnBatch>, model: Module): void {
   for (const m of momenta.keys()) setMomentum(m, null);
   const forward = (model as unknown as { forward?: (x: Tensor) => unknown }).forward;
   try {
-    if (typeof forward !== 'function') throw new ArgumentTypeError(`${model.constructor.name} has no forward method`, { op });
+    if (typeof forward !== 'function' || forward === missingForward) throw new ArgumentTypeError(`${model.constructor.name} has no forward method`, { op });
     let i = 0;
     noGrad(() => {
       for (const batch of loader) {
