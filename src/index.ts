@@ -33,16 +33,16 @@ export {
 export { sum, mean, prod, max, min, amax, amin, argmax, argmin, variance as var, std, norm, all, any } from './ops/reduce.js';
 export { cat, stack, split, chunk, reshape, flatten, permute, transpose, squeeze, unsqueeze } from './ops/shape.js';
 export { indexSelect, gather, scatterAdd, oneHot, embedding } from './ops/indexing.js';
-export type { EmbeddingOptions } from './ops/indexing.js';
+export type { EmbeddingFunctionalOptions } from './ops/indexing.js';
 export { matmul, mm, bmm, linear } from './ops/matmul.js';
 export { softmax, logSoftmax, logsumexp } from './ops/softmax.js';
 export { pad } from './ops/pad.js';
 export type { PadOptions, PaddingMode } from './ops/pad.js';
 export { conv1d, conv2d, maxPool2d, avgPool2d, adaptiveAvgPool2d, dropout, layerNorm, groupNorm, batchNorm, bilinear } from './ops/nn.js';
-export type { Conv1dOptions, Conv2dOptions, MaxPool2dOptions, AvgPool2dOptions, DropoutOptions, NormOptions, BatchNormOptions } from './ops/nn.js';
+export type { Conv1dOptions, Conv2dOptions, MaxPool2dFunctionalOptions, AvgPool2dFunctionalOptions, DropoutOptions, NormOptions, BatchNormFunctionalOptions } from './ops/nn.js';
 export { crossEntropy, nllLoss, mseLoss, l1Loss, smoothL1Loss, binaryCrossEntropy, binaryCrossEntropyWithLogits } from './ops/loss.js';
 export type {
-  Reduction, NllLossOptions, CrossEntropyOptions, LossOptions, SmoothL1LossOptions, BinaryCrossEntropyOptions, BinaryCrossEntropyWithLogitsOptions,
+  Reduction, NLLLossFunctionalOptions, CrossEntropyOptions, LossOptions, SmoothL1LossOptions, BinaryCrossEntropyOptions, BinaryCrossEntropyWithLogitsOptions,
 } from './ops/loss.js';
 export { gradcheck } from './autograd/gradcheck.js';
 export type { GradcheckOptions } from './autograd/gradcheck.js';

@@ -34,7 +34,7 @@ export type Collated<T> =
 // tensors); JavaScript has one number type, so a batch of integral numbers
 // becomes int32 (labels) and anything else float32 (kindling's default).
 // Return float targets as tensors when integral values must stay float.
-export function defaultCollate<T>(items: readonly T[]): Collated<T> {
+export function defaultCollate<const T>(items: readonly T[]): Collated<T> {
   return collateAt(items, 'batch') as Collated<T>;
 }
 

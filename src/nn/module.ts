@@ -30,6 +30,7 @@ export interface NamedModulesOptions {
   removeDuplicate?: boolean;
 }
 
+/** Options of `zeroGrad` (of a `Module`, an `Optimizer` or a `MultiOptimizer`). */
 export interface ZeroGradOptions {
   /** Set grads to `null` (default, as PyTorch 2.x) instead of filling them with zeros. */
   setToNone?: boolean;

@@ -244,7 +244,7 @@ export function oneHot(labels: Tensor, numClasses = -1): Tensor {
 }
 
 /** Options of `embedding`. */
-export interface EmbeddingOptions {
+export interface EmbeddingFunctionalOptions {
   /** Rows at this index get no gradient (PyTorch's `padding_idx`); negative counts from the end. */
   paddingIdx?: number | null;
 }
@@ -259,7 +259,7 @@ export interface EmbeddingOptions {
  * kd.embedding(kd.tensor([[1, 2], [4, 1]], { dtype: 'int32' }), w).shape; // [2, 2, 3]
  * ```
  */
-export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOptions = {}): Tensor {
+export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingFunctionalOptions = {}): Tensor {
   checkKeys('embedding', options, ['paddingIdx']);
   requireIndex(indices, 'embedding', 'indices');
   if (!(weight instanceof Tensor) || weight.ndim !== 2) {

@@ -17,7 +17,7 @@ import { logSoftmax } from './softmax.js';
 export type { Reduction } from './nn-util.js';
 
 /** Options of `nllLoss`. */
-export interface NllLossOptions {
+export interface NLLLossFunctionalOptions {
   /** A manual rescaling weight per class, `[C]`. */
   weight?: Tensor | null;
   /** Targets equal to this are skipped (no loss, no gradient, not counted in the mean). Default -100. */
@@ -26,13 +26,14 @@ export interface NllLossOptions {
 }
 
 /** Options of `crossEntropy`. */
-export interface CrossEntropyOptions extends NllLossOptions {
+export interface CrossEntropyOptions extends NLLLossFunctionalOptions {
   /** Mixes the target with the uniform distribution: `(1 - ε)·target + ε / C`. Default 0. */
   labelSmoothing?: number;
 }
 
-/** Options of the element-wise losses. */
+/** Options of the losses that take only a reduction (`mseLoss`, `l1Loss`; the base of every loss's options, `nn`'s modules too). */
 export interface LossOptions {
+  /** `'mean'` (default), `'sum'` or `'none'` (one loss per element). */
   reduction?: Reduction;
 }
 
@@ -163,7 +164,7 @@ function weightedMean(loss: Tensor, totalWeight: number): Tensor {
  * kd.nllLoss(kd.logSoftmax(logits, 1), labels);
  * ```
  */
-export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+export function nllLoss(input: Tensor, target: Tensor, options: NLLLossFunctionalOptions = {}): Tensor {
   const op = 'nllLoss';
   checkOptions(op, options, ['weight', 'ignoreIndex', 'reduction']);
   const reduction = checkReduction(op, options.reduction);

@@ -388,7 +388,7 @@ export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null | Con
 // --- pooling (ops/pool.ts; re-exported so nn.functional finds every nn op here) ---
 
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from './pool.js';
-export type { MaxPool2dOptions, AvgPool2dOptions } from './pool.js';
+export type { MaxPool2dFunctionalOptions, AvgPool2dFunctionalOptions } from './pool.js';
 
 // --- dropout ---------------------------------------------------------------------
 
@@ -439,7 +439,7 @@ export interface NormOptions {
 }
 
 /** Options of `batchNorm`. */
-export interface BatchNormOptions extends NormOptions {
+export interface BatchNormFunctionalOptions extends NormOptions {
   /** Use batch statistics and update the running ones (default false, as `F.batch_norm`). */
   training?: boolean;
   /** Weight of the new batch statistic in the running average (default 0.1). */
@@ -572,7 +572,7 @@ export function groupNorm(input: Tensor, numGroups: number, options: NormOptions
  * const y = kd.batchNorm(x, runningMean, runningVar, { weight, bias, training: true });
  * ```
  */
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormOptions = {}): Tensor {
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: BatchNormFunctionalOptions = {}): Tensor {
   const op = 'batchNorm';
   checkOptions(op, options, ['weight', 'bias', 'eps', 'training', 'momentum']);
   requireFloat(input, op, 'input');

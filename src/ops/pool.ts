@@ -12,7 +12,7 @@ import { flatData, requireFloat } from './core.js';
 import { checkInt, checkOptions, pair } from './nn-util.js';
 
 /** Options of `maxPool2d`. `stride` defaults to the kernel size. */
-export interface MaxPool2dOptions {
+export interface MaxPool2dFunctionalOptions {
   stride?: number | readonly [number, number] | null;
   padding?: number | readonly [number, number];
   dilation?: number | readonly [number, number];
@@ -23,7 +23,7 @@ export interface MaxPool2dOptions {
 }
 
 /** Options of `avgPool2d`. `stride` defaults to the kernel size. */
-export interface AvgPool2dOptions {
+export interface AvgPool2dFunctionalOptions {
   stride?: number | readonly [number, number] | null;
   padding?: number | readonly [number, number];
   ceilMode?: boolean;
@@ -89,15 +89,15 @@ function poolSetup(
  * kd.maxPool2d(x, 3, { stride: 2, padding: 1, ceilMode: true });
  * ```
  */
-export function maxPool2d(input: Tensor, kernelSize: number | readonly [number, number], options?: MaxPool2dOptions & { returnIndices?: false }): Tensor;
+export function maxPool2d(input: Tensor, kernelSize: number | readonly [number, number], options?: MaxPool2dFunctionalOptions & { returnIndices?: false }): Tensor;
 export function maxPool2d(
-  input: Tensor, kernelSize: number | readonly [number, number], options: MaxPool2dOptions & { returnIndices: true },
+  input: Tensor, kernelSize: number | readonly [number, number], options: MaxPool2dFunctionalOptions & { returnIndices: true },
 ): { values: Tensor; indices: Tensor };
 export function maxPool2d(
-  input: Tensor, kernelSize: number | readonly [number, number], options?: MaxPool2dOptions,
+  input: Tensor, kernelSize: number | readonly [number, number], options?: MaxPool2dFunctionalOptions,
 ): Tensor | { values: Tensor; indices: Tensor };
 export function maxPool2d(
-  input: Tensor, kernelSize: number | readonly [number, number], options: MaxPool2dOptions = {},
+  input: Tensor, kernelSize: number | readonly [number, number], options: MaxPool2dFunctionalOptions = {},
 ): Tensor | { values: Tensor; indices: Tensor } {
   checkOptions('maxPool2d', options, ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices']);
   const { geom, outShape } = poolSetup('maxPool2d', input, kernelSize, options);
@@ -123,7 +123,7 @@ export function maxPool2d(
  * kd.avgPool2d(x, 3, { stride: 2, padding: 1, countIncludePad: false });
  * ```
  */
-export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, number], options: AvgPool2dOptions = {}): Tensor {
+export function avgPool2d(input: Tensor, kernelSize: number | readonly [number, number], options: AvgPool2dFunctionalOptions = {}): Tensor {
   checkOptions('avgPool2d', options, ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride']);
   const { geom, outShape } = poolSetup('avgPool2d', input, kernelSize, options);
   const include = options.countIncludePad ?? true;

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -61,6 +61,6 @@ export class Adadelta extends Optimizer<Required<AdadeltaOptions>, AdadeltaState
   }
 
   protected override updateGroup(group: ParamGroup<Required<AdadeltaOptions>>, params: Tensor[]): void {
-    adadelta(params, params.map((p) => this.stateOf(p, () => ({ step: 0, squareAvg: zerosLike(p), accDelta: zerosLike(p) }))), group);
+    adadelta(params, params.map((p) => this.stateOf(p, () => ({ step: 0, squareAvg: stateZeros(p), accDelta: stateZeros(p) }))), group);
   }
 }

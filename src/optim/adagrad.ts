@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nonNegative, type HyperSchema } from './hyper.js';
-import { fullLike, launch } from './kernel.js';
+import { stateFull, launch } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -67,7 +67,7 @@ export class Adagrad extends Optimizer<Required<AdagradOptions>, AdagradState> {
     // NOTE: PyTorch 1.13 creates this state eagerly in the constructor, from the *constructor's*
     // initialAccumulatorValue, so groups added later fail (#53712). Here it is created on the
     // parameter's first step from its own group's value, like every other optimizer's state.
-    const states = params.map((p) => this.stateOf(p, () => ({ step: 0, sum: fullLike(p, group.initialAccumulatorValue) })));
+    const states = params.map((p) => this.stateOf(p, () => ({ step: 0, sum: stateFull(p, group.initialAccumulatorValue) })));
     adagrad(params, states, group);
   }
 }

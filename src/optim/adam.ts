@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { betasCheck, nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -61,7 +61,7 @@ const ADAM_STATE = {
  */
 export function adam(params: Tensor[], states: AdamState[], h: Required<AdamOptions>, decoupledWeightDecay = false): void {
   // NOTE: amsgrad switched on mid-run starts its maximum at zero (PyTorch raises KeyError).
-  if (h.amsgrad) params.forEach((p, i) => (states[i]!.maxExpAvgSq ??= zerosLike(p)));
+  if (h.amsgrad) params.forEach((p, i) => (states[i]!.maxExpAvgSq ??= stateZeros(p)));
   for (const s of states) s.step += 1;
   const steps = states.map((s) => s.step);
   const buffers = [states.map((s) => s.expAvg), states.map((s) => s.expAvgSq), h.amsgrad ? states.map((s) => s.maxExpAvgSq!) : []];
@@ -74,8 +74,8 @@ export function adam(params: Tensor[], states: AdamState[], h: Required<AdamOpti
 }
 
 function initAdam(p: Tensor, amsgrad: boolean): AdamState {
-  const s: AdamState = { step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) };
-  if (amsgrad) s.maxExpAvgSq = zerosLike(p);
+  const s: AdamState = { step: 0, expAvg: stateZeros(p), expAvgSq: stateZeros(p) };
+  if (amsgrad) s.maxExpAvgSq = stateZeros(p);
   return s;
 }
 

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { betasCheck, nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -62,6 +62,6 @@ export class Adamax extends Optimizer<Required<AdamaxOptions>, AdamaxState> {
   }
 
   protected override updateGroup(group: ParamGroup<Required<AdamaxOptions>>, params: Tensor[]): void {
-    adamax(params, params.map((p) => this.stateOf(p, () => ({ step: 0, expAvg: zerosLike(p), expInf: zerosLike(p) }))), group);
+    adamax(params, params.map((p) => this.stateOf(p, () => ({ step: 0, expAvg: stateZeros(p), expInf: stateZeros(p) }))), group);
   }
 }

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -80,7 +80,7 @@ export class ASGD extends Optimizer<Required<ASGDOptions>, ASGDState> {
 
   protected override updateGroup(group: ParamGroup<Required<ASGDOptions>>, params: Tensor[]): void {
     // NOTE: η starts at the group's lr rounded to float32 (PyTorch stores it in a float32 tensor).
-    const init = (p: Tensor): ASGDState => ({ step: 0, eta: Math.fround(group.lr), mu: 1, ax: zerosLike(p) });
+    const init = (p: Tensor): ASGDState => ({ step: 0, eta: Math.fround(group.lr), mu: 1, ax: stateZeros(p) });
     asgd(params, params.map((p) => this.stateOf(p, () => init(p))), group);
   }
 }

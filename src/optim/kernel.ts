@@ -20,12 +20,12 @@ export function copyTensor(t: Tensor, dtype: DType = t.dtype): Tensor {
 }
 
 /** A zero state tensor shaped like `p`. */
-export function zerosLike(p: Tensor): Tensor {
+export function stateZeros(p: Tensor): Tensor {
   return alloc(p.shape, p.dtype);
 }
 
 /** A state tensor shaped like `p`, filled with `value`. */
-export function fullLike(p: Tensor, value: number): Tensor {
+export function stateFull(p: Tensor, value: number): Tensor {
   const t = alloc(p.shape, p.dtype);
   t.storage.data.fill(value);
   return t;

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { betasCheck, nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -82,6 +82,6 @@ export class NAdam extends Optimizer<Required<NAdamOptions>, NAdamState> {
   }
 
   protected override updateGroup(group: ParamGroup<Required<NAdamOptions>>, params: Tensor[]): void {
-    nadam(params, params.map((p) => this.stateOf(p, () => ({ step: 0, muProduct: 1, expAvg: zerosLike(p), expAvgSq: zerosLike(p) }))), group);
+    nadam(params, params.map((p) => this.stateOf(p, () => ({ step: 0, muProduct: 1, expAvg: stateZeros(p), expAvgSq: stateZeros(p) }))), group);
   }
 }

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { betasCheck, nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -62,6 +62,6 @@ export class RAdam extends Optimizer<Required<RAdamOptions>, RAdamState> {
   }
 
   protected override updateGroup(group: ParamGroup<Required<RAdamOptions>>, params: Tensor[]): void {
-    radam(params, params.map((p) => this.stateOf(p, () => ({ step: 0, expAvg: zerosLike(p), expAvgSq: zerosLike(p) }))), group);
+    radam(params, params.map((p) => this.stateOf(p, () => ({ step: 0, expAvg: stateZeros(p), expAvgSq: stateZeros(p) }))), group);
   }
 }

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nonNegative, type HyperSchema } from './hyper.js';
-import { launch, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -51,8 +51,8 @@ export function rmsprop(params: Tensor[], states: RMSpropState[], h: Required<RM
   // NOTE: a buffer that a configuration change needs mid-run starts at zero (PyTorch raises KeyError).
   params.forEach((p, i) => {
     const s = states[i]!;
-    if (h.momentum > 0) s.momentumBuffer ??= zerosLike(p);
-    if (h.centered) s.gradAvg ??= zerosLike(p);
+    if (h.momentum > 0) s.momentumBuffer ??= stateZeros(p);
+    if (h.centered) s.gradAvg ??= stateZeros(p);
     s.step += 1;
   });
   const buffers = [
@@ -86,6 +86,6 @@ export class RMSprop extends Optimizer<Required<RMSpropOptions>, RMSpropState> {
   }
 
   protected override updateGroup(group: ParamGroup<Required<RMSpropOptions>>, params: Tensor[]): void {
-    rmsprop(params, params.map((p) => this.stateOf(p, () => ({ step: 0, squareAvg: zerosLike(p) }))), group);
+    rmsprop(params, params.map((p) => this.stateOf(p, () => ({ step: 0, squareAvg: stateZeros(p) }))), group);
   }
 }

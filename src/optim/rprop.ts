@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { nonNegative, type HyperSchema } from './hyper.js';
-import { fullLike, launch, zerosLike } from './kernel.js';
+import { stateFull, launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -62,6 +62,6 @@ export class Rprop extends Optimizer<Required<RpropOptions>, RpropState> {
   }
 
   protected override updateGroup(group: ParamGroup<Required<RpropOptions>>, params: Tensor[]): void {
-    rprop(params, params.map((p) => this.stateOf(p, () => ({ step: 0, prev: zerosLike(p), stepSize: fullLike(p, group.lr) }))), group);
+    rprop(params, params.map((p) => this.stateOf(p, () => ({ step: 0, prev: stateZeros(p), stepSize: stateFull(p, group.lr) }))), group);
   }
 }

@@ -1,7 +1,7 @@
 import { backend } from '../backend/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { fmtValue, nonNegative, type HyperSchema } from './hyper.js';
-import { byDtype, flat, paramArrays, pick, zerosLike } from './kernel.js';
+import { launch, stateZeros } from './kernel.js';
 import { Optimizer } from './optimizer.js';
 import type { ParamGroup, ParamsInput } from './types.js';
 
@@ -50,15 +50,10 @@ export const SGD_SCHEMA: HyperSchema<Required<SGDOptions>> = {
  */
 export function sgd(params: Tensor[], buffers: (Tensor | undefined)[], h: Required<SGDOptions>): Tensor[] {
   const useMomentum = h.momentum !== 0;
-  const bufs = useMomentum ? params.map((p, i) => buffers[i] ?? zerosLike(p)) : [];
-  const fresh = Uint8Array.from(params, (_, i) => (useMomentum && buffers[i] === undefined ? 1 : 0));
-  const arrays = paramArrays(params);
-  const bufArrays = bufs.map(flat);
-  byDtype(params, (idx) => {
-    const f = idx === null ? fresh : Uint8Array.from(idx, (i) => fresh[i]!);
-    backend().sgdStep(pick(arrays.params, idx), pick(arrays.grads, idx), useMomentum ? pick(bufArrays, idx) : [], f, h);
-  });
-  arrays.finish();
+  const bufs = useMomentum ? params.map((p, i) => buffers[i] ?? stateZeros(p)) : [];
+  // A buffer made this step starts as the gradient itself (PyTorch's `buf = clone(grad)`), so the kernel is told which are fresh.
+  const fresh = params.map((_, i) => (useMomentum && buffers[i] === undefined ? 1 : 0));
+  launch(params, [bufs], [fresh], (ps, gs, [m], [f]) => backend().sgdStep(ps, gs, m ?? [], Uint8Array.from(f ?? []), h));
   return bufs;
 }
 

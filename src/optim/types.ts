@@ -159,8 +159,5 @@ export interface ParamGroupHook<G> {
   added(group: G, index: number): void;
 }
 
-/** Options of `zeroGrad`. */
-export interface ZeroGradOptions {
-  /** Set grads to `null` (default, PyTorch 2.x) instead of filling them with zeros. */
-  setToNone?: boolean;
-}
+// One `zeroGrad` options type for modules and optimizers (PyTorch's `set_to_none` on both).
+export type { ZeroGradOptions } from '../nn/module.js';

@@ -197,7 +197,9 @@ describe('deserialize refuses hostile files', () => {
     const bytes = io.serialize({ w: kd.tensor([1, 2, 3]) });
     const at = new TextDecoder('latin1').decode(bytes).indexOf('archive/data/0');
     const dataStart = Math.ceil((at + 'archive/data/0'.length + 4) / 64) * 64;
-    bytes[dataStart + 1] ^= 0xff;
+    const byte = bytes[dataStart + 1];
+    if (byte === undefined) throw new Error(`record data expected at byte ${dataStart + 1} of ${bytes.length}`);
+    bytes[dataStart + 1] = byte ^ 0xff;
     expect(() => io.deserialize(bytes)).toThrow(/record 'archive\/data\/0' is damaged: its CRC-32/);
   });
 

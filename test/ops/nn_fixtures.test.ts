@@ -8,13 +8,22 @@ import { describe, expect, it } from 'vitest';
 import { decode, type EncodedTensor } from '../fixtures.js';
 import { expectClose, kd, loadFixture } from '../helpers.js';
 
+// The fixture's positional arguments, each op reading its own (the JSON holds them as PyTorch was called).
+interface Args {
+  dim: number;
+  kernelSize: number | readonly [number, number];
+  outputSize: number | readonly [number | null, number | null];
+  normalizedShape: number | readonly number[];
+  numGroups: number;
+}
+
 interface Case {
   name: string;
   op: string;
   inputs: Record<string, EncodedTensor | null>;
   grad: string[];
   views: Record<string, { permute: number[] }>;
-  args: Record<string, unknown>;
+  args: Args;
   options: Record<string, unknown>;
   out: EncodedTensor;
   indices?: EncodedTensor;
@@ -25,16 +34,16 @@ interface Case {
 
 type T = Record<string, kd.Tensor | undefined>;
 type Result = kd.Tensor | { values: kd.Tensor; indices: kd.Tensor };
-type Args = Record<string, never>;
+type Opts = Record<string, never>;
 
 // How each case calls kindling: the same arguments the fixture gave PyTorch.
-const CALLS: Record<string, (t: T, a: Args, o: Args) => Result> = {
+const CALLS: Record<string, (t: T, a: Args, o: Opts) => Result> = {
   softmax: (t, a) => kd.softmax(t.input!, a.dim),
   logSoftmax: (t, a) => kd.logSoftmax(t.input!, a.dim),
   logsumexp: (t, a, o) => kd.logsumexp(t.input!, a.dim, o),
   conv1d: (t, _a, o) => kd.conv1d(t.input!, t.weight!, t.bias ?? null, o),
   conv2d: (t, _a, o) => kd.conv2d(t.input!, t.weight!, t.bias ?? null, o),
-  maxPool2d: (t, a, o) => kd.maxPool2d(t.input!, a.kernelSize, o as kd.MaxPool2dOptions),
+  maxPool2d: (t, a, o) => kd.maxPool2d(t.input!, a.kernelSize, o as kd.MaxPool2dFunctionalOptions),
   avgPool2d: (t, a, o) => kd.avgPool2d(t.input!, a.kernelSize, o),
   adaptiveAvgPool2d: (t, a) => kd.adaptiveAvgPool2d(t.input!, a.outputSize),
   layerNorm: (t, a, o) => kd.layerNorm(t.input!, a.normalizedShape, { ...o, weight: t.weight, bias: t.bias }),
@@ -69,7 +78,7 @@ function runCase(c: Case, tol: { atol: number; rtol: number }): void {
   for (const [k, v] of Object.entries(leaves)) viewed[k] = c.views[k] ? v!.permute(c.views[k].permute) : v;
   const call = CALLS[c.op];
   expect(call, `no call for op ${c.op}`).toBeDefined();
-  const res = call!(viewed, c.args as Args, c.options as Args);
+  const res = call!(viewed, c.args, c.options as Opts);
   const out = res instanceof kd.Tensor ? res : res.values;
   expectClose(out, decode(c.out), { ...tol, shape: c.out.shape, label: `${c.name}: output` });
   if (c.indices) {

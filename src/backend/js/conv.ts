@@ -43,8 +43,9 @@ export function depthwiseConv2d(out: TypedArray, x: TypedArray, w: TypedArray, b
   const kk = g.kernelH * g.kernelW;
   const acc = new Float64Array(g.batch * oc * outPlane);
   if (bias !== null) for (let i = 0; i < acc.length; i++) acc[i] = bias[Math.floor(i / outPlane) % oc]!;
+  // forEachDepthwiseTap yields only in-range indices (they come from the geometry the arrays were sized by).
   forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
-    acc[oi] += w[o * kk + tap]! * x[xi]!;
+    acc[oi] = acc[oi]! + w[o * kk + tap]! * x[xi]!;
   });
   out.set(acc);
 }
@@ -54,7 +55,7 @@ export function depthwiseConv2dBackwardInput(gx: TypedArray, grad: TypedArray, w
   const kk = g.kernelH * g.kernelW;
   const acc = Float64Array.from(gx.subarray(0, g.batch * g.channels * g.height * g.width));
   forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
-    acc[xi] += w[o * kk + tap]! * grad[oi]!;
+    acc[xi] = acc[xi]! + w[o * kk + tap]! * grad[oi]!;
   });
   gx.set(acc);
 }
@@ -64,7 +65,7 @@ export function depthwiseConv2dBackwardWeight(gw: TypedArray, grad: TypedArray, 
   const kk = g.kernelH * g.kernelW;
   const acc = new Float64Array(g.channels * mult * kk);
   forEachDepthwiseTap(g, mult, (o, tap, xi, oi) => {
-    acc[o * kk + tap] += grad[oi]! * x[xi]!;
+    acc[o * kk + tap] = acc[o * kk + tap]! + grad[oi]! * x[xi]!;
   });
   gw.set(acc);
 }

@@ -6,16 +6,14 @@
 import { layerOptions } from './common.js';
 import { ArgumentTypeError, optionKeys, ValueError } from '../../errors.js';
 import {
-  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss, smoothL1Loss, type Reduction,
+  binaryCrossEntropy, binaryCrossEntropyWithLogits, crossEntropy, l1Loss, mseLoss, nllLoss, smoothL1Loss, type LossOptions, type Reduction,
 } from '../../ops/loss.js';
+
 import { Tensor } from '../../tensor/tensor.js';
 import { Module } from '../module.js';
 import { describeValue } from '../parameter.js';
 
-export interface LossOptions {
-  /** `'mean'` (default), `'sum'` or `'none'` (one loss per element). */
-  reduction?: Reduction;
-}
+export type { LossOptions };
 
 function checkReduction(r: unknown, op: string): Reduction {
   if (r !== 'mean' && r !== 'sum' && r !== 'none') throw new ValueError(`${describeValue(r)} is not a valid value for reduction`, { op, hint: "use 'mean', 'sum' or 'none'" });
