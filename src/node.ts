@@ -4,7 +4,8 @@
  *
  * Loading this module loads the C++ addon, registers it as the `native`
  * backend and selects it, unless `KINDLING_BACKEND=js`. When the addon cannot
- * be loaded, kindling runs on the js backend and says why, once, through
+ * be loaded, kindling runs on the wasm backend (the same kernels compiled to
+ * WebAssembly; js if that cannot start) and says why, once, through
  * `process.emitWarning` with the code {@link NATIVE_WARNING}.
  *
  * ```ts
@@ -33,8 +34,8 @@ if (native.backend !== null) registerBackend(native.backend);
 setNativeStatus(() => ({ available: native.backend !== null, kernelPath: native.kernelPath, threads: native.threads, reason: native.reason }));
 
 const requested = process.env.KINDLING_BACKEND;
-if (requested === 'js') {
-  setBackend('js');
+if (requested === 'js' || requested === 'wasm') {
+  setBackend(requested);
 } else if (requested === 'native' || requested === undefined || requested === '') {
   if (native.backend !== null) {
     setBackend('native');
@@ -44,14 +45,21 @@ if (requested === 'js') {
       hint: `${native.fix ?? ''}; or set KINDLING_BACKEND=js`,
     });
   } else {
+    // The fallback is the same C++ kernels compiled to WebAssembly; js when even that cannot start.
+    let fallback = 'wasm';
+    try {
+      setBackend('wasm');
+    } catch (e) {
+      fallback = `js (the wasm backend did not start either: ${(e as Error).message})`;
+    }
     // Said once, at load, with a code so it can be filtered (`node --disable-warning=${NATIVE_WARNING}`,
     // or a process.on('warning') listener); backendInfo().reason keeps it.
-    process.emitWarning(`the native backend is off, running on js: ${native.reason}`, {
+    process.emitWarning(`the native backend is off, running on ${fallback}: ${native.reason}`, {
       type: 'KindlingWarning',
       code: NATIVE_WARNING,
       detail: `To get the native backend: ${native.fix ?? ''}`,
     });
   }
 } else {
-  throw new BackendError(`KINDLING_BACKEND='${requested}' is not a backend; use 'js' or 'native'`, { op: 'kindling' });
+  throw new BackendError(`KINDLING_BACKEND='${requested}' is not a backend; use 'js', 'wasm' or 'native'`, { op: 'kindling' });
 }

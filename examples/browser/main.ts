@@ -6,8 +6,8 @@
  * The training loop awaits `kd.nextFrame()` after each step: the browser
  * paints the plot and handles clicks in between, so the page never freezes.
  */
-import * as kd from '../../src/index.js';
-import { nn, optim } from '../../src/index.js';
+import * as kd from '../../src/browser.js';
+import { nn, optim } from '../../src/browser.js';
 import { MyModel, seedOptimizer, toyBatch } from '../seed-model.js';
 
 kd.manualSeed(0);

@@ -52,7 +52,7 @@ export interface MatrixView {
 }
 
 export interface Backend {
-  readonly name: 'js' | 'native';
+  readonly name: 'js' | 'native' | 'wasm';
 
   /**
    * A contiguous array of `size` elements of `dtype` whose contents are

@@ -1,6 +1,7 @@
 import { BackendError } from '../errors.js';
 import type { Backend } from './backend.js';
 import { jsBackend } from './js/index.js';
+import { wasmBackend } from './wasm/index.js';
 
 export type { Backend, BinaryOp, MatrixView, ReduceOp, StridedView, UnaryOp } from './backend.js';
 export { jsBackend } from './js/index.js';
@@ -38,8 +39,12 @@ export function registerBackend(b: Backend): void {
 /** Names of kindling's own backends. */
 const BUILT_IN: ReadonlySet<string> = new Set(['js', 'native', 'wasm']);
 
-/** Chooses the backend for all following ops: `'js'` or `'native'`. */
+/**
+ * Chooses the backend for all following ops: `'js'`, `'wasm'` (started on
+ * first use) or `'native'` (Node, when the addon loaded).
+ */
 export function setBackend(name: string): void {
+  if (name === 'wasm' && !registry.has('wasm')) registry.set('wasm', wasmBackend());
   const b = registry.get(name);
   if (b === undefined) {
     throw new BackendError(`backend '${name}' is not available; available: ${[...registry.keys()].join(', ')}`, {

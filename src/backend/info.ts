@@ -3,6 +3,7 @@
  * backend; the Node entry supplies the native backend's details.
  */
 import { backend } from './index.js';
+import { wasmInfo, type WasmInfo } from './wasm/index.js';
 
 /** The native kernel paths, best first. */
 export type KernelPath = 'avx512' | 'avx2-fma' | 'portable';
@@ -10,7 +11,7 @@ export type KernelPath = 'avx512' | 'avx2-fma' | 'portable';
 /** What {@link backendInfo} reports. */
 export interface BackendInfo {
   /** The backend ops run on now (`kd.setBackend` changes it). */
-  readonly backend: 'js' | 'native';
+  readonly backend: 'js' | 'native' | 'wasm';
   /** Whether the native addon loaded (and so `setBackend('native')` works). */
   readonly nativeAvailable: boolean;
   /** The native kernels in use: chosen by CPU detection, or forced by `KINDLING_KERNELS`. */
@@ -19,6 +20,11 @@ export interface BackendInfo {
   readonly threads: number;
   /** Why native is not available; null when it is. */
   readonly reason: string | null;
+  /**
+   * The wasm backend, once started (`setBackend('wasm')`): which kernels run
+   * compiled and which run the js code, its threads and its heap.
+   */
+  readonly wasm: WasmInfo | null;
 }
 
 /** The native backend's side of the report, supplied by the Node entry when it loads. */
@@ -59,5 +65,6 @@ export function backendInfo(): BackendInfo {
     kernelPath: native.kernelPath,
     threads: name === 'native' ? native.threads : 1,
     reason: native.reason,
+    wasm: wasmInfo(),
   };
 }

@@ -14,14 +14,15 @@
 import { Buffer } from 'node:buffer';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import type {
-  Backend, BinaryOp, Conv2dGeometry, MatrixView, Pool2dGeometry, ReduceOp, StridedView, UnaryOp,
-} from './backend.js';
+import type { Backend, Conv2dGeometry, Pool2dGeometry } from './backend.js';
 import { jsBackend } from './js/index.js';
 import { BackendError, didYouMean, warn } from '../errors.js';
 import type { DType, DTypeArrays, TypedArray } from '../tensor/dtype.js';
 import { arrayOver, bytesPerElement } from './arrays.js';
 import { buildCommand, locateAddon } from './native-locate.js';
+import {
+  BINARY_CODES, BOOL_BINARY, BOOL_UNARY, MAX_DIMS, MetaPacker, REDUCE_CODES, UNARY_CODES, allOfKind, isFloat, sameKind, unaryParams,
+} from './addon-args.js';
 
 /** Which compiled kernels the addon runs: chosen at load time by CPU detection. */
 import type { KernelPath } from './info.js';
@@ -92,37 +93,6 @@ export interface NativeAddon extends Pick<
   adagradStep(params: TypedArray[], grads: TypedArray[], sums: TypedArray[], steps: Float64Array, hyper: Float64Array): void;
 }
 
-// Operation codes: the order of the enums in native/src/kernels.h.
-const UNARY_CODES: Record<UnaryOp, number> = {
-  neg: 0, exp: 1, log: 2, log1p: 3, expm1: 4, sqrt: 5, rsqrt: 6, abs: 7, sign: 8, reciprocal: 9, square: 10,
-  sin: 11, cos: 12, floor: 13, ceil: 14, round: 15, relu: 16, sigmoid: 17, tanh: 18, gelu: 19, geluTanh: 20,
-  silu: 21, logicalNot: 22, isnan: 23, isfinite: 24, clamp: 25, softplus: 26, leakyRelu: 27,
-};
-const BINARY_CODES: Record<BinaryOp, number> = {
-  add: 0, sub: 1, mul: 2, div: 3, pow: 4, maximum: 5, minimum: 6, eq: 7, ne: 8, lt: 9, le: 10, gt: 11, ge: 12,
-  logicalAnd: 13, logicalOr: 14, logicalXor: 15,
-};
-const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, prod: 1, max: 2, min: 3, argmax: 4, argmin: 5 };
-const BOOL_UNARY = new Set<UnaryOp>(['logicalNot', 'isnan', 'isfinite']);
-const BOOL_BINARY = new Set<BinaryOp>(['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'logicalAnd', 'logicalOr', 'logicalXor']);
-
-/** The addon iterates at most this many dimensions; deeper views go to the js backend. */
-const MAX_DIMS = 16;
-
-function isFloat(a: TypedArray): a is Float32Array | Float64Array {
-  return a instanceof Float32Array || a instanceof Float64Array;
-}
-
-function sameKind(a: TypedArray, b: TypedArray): boolean {
-  return a.constructor === b.constructor;
-}
-
-/** True when every array that is given is of `x`'s kind (null: an optional argument left out). */
-function allOfKind(x: TypedArray, ...arrays: (TypedArray | null)[]): boolean {
-  for (const a of arrays) if (a !== null && !sameKind(a, x)) return false;
-  return true;
-}
-
 /** True when every parameter of a group is a float array of one kind (the addon's fused steps need that). */
 function uniformFloat(params: readonly TypedArray[]): boolean {
   const first = params[0];
@@ -145,55 +115,6 @@ function convGeometry(g: Conv2dGeometry): Float64Array {
 function poolGeometry(g: Pool2dGeometry): Float64Array {
   return Float64Array.of(g.planes, g.height, g.width, g.kernelH, g.kernelW, g.strideH, g.strideW, g.padH, g.padW,
     g.dilationH, g.dilationW, g.outH, g.outW);
-}
-
-/**
- * Packs `[ndim, shape…, then per view: offset, strides…]` into a reused
- * Float64Array: one buffer crossing per call instead of one per number.
- */
-class MetaPacker {
-  private buf = new Float64Array(1 + MAX_DIMS + 4 * (1 + MAX_DIMS));
-
-  views(shape: readonly number[], views: readonly StridedView[]): Float64Array {
-    const nd = shape.length;
-    const m = this.buf;
-    m[0] = nd;
-    let p = 1;
-    for (let d = 0; d < nd; d++) m[p++] = shape[d]!;
-    for (const v of views) {
-      m[p++] = v.offset;
-      for (let d = 0; d < nd; d++) m[p++] = v.strides[d]!;
-    }
-    return m;
-  }
-
-  /** `sum`: the products summed into one `[m, n]` result (the addon's flag 2). */
-  matmul(
-    a: MatrixView, b: MatrixView, batch: number, m: number, n: number, k: number, accumulate: boolean, bias: MatrixView | null,
-    sum = false,
-  ): Float64Array {
-    const x = this.buf;
-    x[0] = batch;
-    x[1] = m;
-    x[2] = n;
-    x[3] = k;
-    x[4] = (accumulate ? 1 : 0) | (sum ? 2 : 0);
-    x[5] = a.offset;
-    x[6] = a.batchStride;
-    x[7] = a.rowStride;
-    x[8] = a.colStride;
-    x[9] = b.offset;
-    x[10] = b.batchStride;
-    x[11] = b.rowStride;
-    x[12] = b.colStride;
-    if (bias !== null) {
-      x[13] = bias.offset;
-      x[14] = bias.batchStride;
-      x[15] = bias.rowStride;
-      x[16] = bias.colStride;
-    }
-    return x;
-  }
 }
 
 /** Below this many bytes a zeroed typed array is as cheap as uninitialized memory. */
@@ -228,17 +149,7 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
       const xd = x.data;
       const ok = isFloat(xd) && shape.length <= MAX_DIMS && (BOOL_UNARY.has(op) ? out instanceof Uint8Array : sameKind(out, xd));
       if (!ok) return js.unary(op, out, x, shape, params);
-      let p0 = 0;
-      let p1 = 0;
-      if (op === 'clamp') {
-        p0 = params?.[0] ?? NaN;
-        p1 = params?.[1] ?? NaN;
-      } else if (op === 'softplus') {
-        p0 = params?.[0] ?? 1;
-        p1 = params?.[1] ?? 20;
-      } else if (op === 'leakyRelu') {
-        p0 = params?.[0] ?? 0.01;
-      }
+      const [p0, p1] = unaryParams(op, params);
       addon.unary(UNARY_CODES[op], out, xd, meta.views(shape, [x]), p0, p1);
     },
 

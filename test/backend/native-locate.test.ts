@@ -118,7 +118,7 @@ describe('the warning when native is unavailable', () => {
     expect(r.status).toBe(0);
     const lines = r.stderr.split('\n').filter((l) => l.includes('KINDLING_NATIVE_UNAVAILABLE'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`[KINDLING_NATIVE_UNAVAILABLE] KindlingWarning: the native backend is off, running on js: KINDLING_ADDON_PATH='${join(dir, 'missing.node')}' does not exist`);
+    expect(lines[0]).toContain(`[KINDLING_NATIVE_UNAVAILABLE] KindlingWarning: the native backend is off, running on wasm: KINDLING_ADDON_PATH='${join(dir, 'missing.node')}' does not exist`);
     expect(r.stderr).toContain('To get the native backend: point KINDLING_ADDON_PATH at kindling.node');
   });
 

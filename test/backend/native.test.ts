@@ -29,7 +29,7 @@ describe('backendInfo', () => {
     vi.resetModules();
     const core = await import('../../src/index.js');
     expect(core.backendInfo()).toEqual({
-      backend: 'js', nativeAvailable: false, kernelPath: null, threads: 1, reason: expect.stringMatching(/Node\.js only/),
+      backend: 'js', nativeAvailable: false, kernelPath: null, threads: 1, reason: expect.stringMatching(/Node\.js only/), wasm: null,
     });
     vi.resetModules();
   });

@@ -1,6 +1,7 @@
 /**
  * Native vs js on random inputs, for every entry of the Backend contract and
- * every kernel path this CPU has (AVX-512, AVX2+FMA, portable). The js backend
+ * every kernel path this CPU has (AVX-512, AVX2+FMA, portable); wasm vs js
+ * for the kernels the wasm module compiles. The js backend
  * is the specification: results must agree to float32 tolerance (summation
  * order differs), and exactly for integer and bool outputs.
  */
@@ -8,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/backend.js';
 import { jsBackend } from '../../src/backend/js/index.js';
 import { loadNative } from '../../src/backend/native.js';
+import { WASM_KERNELS, makeWasmBackend } from '../../src/backend/wasm/index.js';
+import { WasmHeap } from '../../src/backend/wasm/heap.js';
 import type { TypedArray } from '../../src/tensor/dtype.js';
 import { allCases, type Case } from './cases.js';
 
@@ -26,7 +29,7 @@ function close(a: TypedArray, b: TypedArray, label: string, atol32 = 2e-5): void
     const y = b[i]!;
     if (Number.isNaN(y) && Number.isNaN(x)) continue;
     const ok = exact ? x === y : x === y || Math.abs(x - y) <= atol + rtol * Math.abs(y);
-    if (!ok) throw new Error(`${label}: element ${i}: native ${x} vs js ${y} (of ${a.length})`);
+    if (!ok) throw new Error(`${label}: element ${i}: got ${x} vs js ${y} (of ${a.length})`);
   }
 }
 
@@ -68,3 +71,23 @@ for (const path of native.availablePaths) {
     }
   });
 }
+
+// The wasm backend against js, for the kernels it compiles (the others run the js code itself), through
+// the copy of each call's arrays into the heap and back; the whole suite runs on it too (KINDLING_BACKEND=wasm).
+describe('parity of the wasm kernels', () => {
+  const wasm = makeWasmBackend(new WasmHeap());
+  it('compiles the kernels it lists, and nothing else changes', () => {
+    const own = Object.keys(wasm).filter((k) => (wasm as unknown as Record<string, unknown>)[k] !== (jsBackend as unknown as Record<string, unknown>)[k]);
+    expect(own.sort()).toEqual([...WASM_KERNELS, 'name'].sort());
+  });
+  for (const entry of WASM_KERNELS) {
+    it(entry, () => {
+      for (const c of allCases[entry] ?? []) {
+        const want = c.run(jsBackend);
+        const got = c.run(wasm);
+        expect(got.length).toBe(want.length);
+        got.forEach((g, i) => close(g, want[i]!, `wasm ${entry} ${c.name} output ${i}`, c.atol32));
+      }
+    });
+  }
+});

@@ -15,10 +15,12 @@ export interface TrainReport {
 
 /**
  * Trains the seed model on the seed toy (which of 16 bins a number in [-1, 1)
- * falls in) with the seed's two parameter groups, from a fixed seed;
+ * falls in) with the seed's two parameter groups, from a fixed seed, on
+ * `backend`;
  * `yieldEvery` > 0 awaits `kd.nextFrame()` every that many steps.
  */
-export async function trainSeed(steps: number, batchSize: number, yieldEvery = 0): Promise<TrainReport> {
+export async function trainSeed(steps: number, batchSize: number, backend: 'js' | 'wasm', yieldEvery = 0): Promise<TrainReport> {
+  kd.setBackend(backend);
   kd.manualSeed(0);
   const model = new MyModel();
   const opt = seedOptimizer(model);
@@ -37,7 +39,8 @@ export async function trainSeed(steps: number, batchSize: number, yieldEvery = 0
 }
 
 /** The README's example, verbatim in substance: one step, then the groups' settings. */
-export function readmeExample(): { loss: number; lr: number; momentum: number } {
+export function readmeExample(backend: 'js' | 'wasm'): { loss: number; lr: number; momentum: number } {
+  kd.setBackend(backend);
   kd.manualSeed(1);
   const model = new MyModel();
   const opt = new optim.SGD([

@@ -152,7 +152,7 @@ export { lr };
     cpSync(join(app, 'out', 'app.mjs'), join(alone, 'app.mjs'));
     cpSync(join(app, 'node_modules', 'kindling', 'native', 'prebuilds'), join(alone, 'prebuilds'), { recursive: true });
     const missing = await run('node', ['app.mjs'], alone);
-    expect(probe(missing.stdout).backend).toBe('js');
+    expect(probe(missing.stdout)).toMatchObject({ backend: 'wasm', y: [3, 7] });
     expect(missing.stderr).toMatch(/\[KINDLING_NATIVE_UNAVAILABLE\] KindlingWarning: .*package folder was not found/);
     expect(missing.stderr).toMatch(/KINDLING_ADDON_PATH/);
     const file = join(alone, 'prebuilds', `${platform()}-${arch()}`, 'kindling.glibc.node');

@@ -9,7 +9,7 @@ interface PageReport extends TrainReport {
   readonly frames: number;
 }
 
-async function page(steps: number, batchSize: number, yieldEvery: number): Promise<PageReport> {
+async function page(steps: number, batchSize: number, backend: 'js' | 'wasm', yieldEvery: number): Promise<PageReport> {
   let frames = 0;
   let counting = true;
   const tick = (): void => {
@@ -17,12 +17,12 @@ async function page(steps: number, batchSize: number, yieldEvery: number): Promi
     if (counting) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
-  const report = await trainSeed(steps, batchSize, yieldEvery);
+  const report = await trainSeed(steps, batchSize, backend, yieldEvery);
   counting = false;
   return { ...report, frames };
 }
 
-function worker(steps: number, batchSize: number): Promise<TrainReport> {
+function worker(steps: number, batchSize: number, backend: 'js' | 'wasm'): Promise<TrainReport> {
   return new Promise((resolve, reject) => {
     const w = new Worker('./worker.js', { type: 'module' });
     w.onmessage = (e: MessageEvent<TrainReport>) => {
@@ -30,7 +30,7 @@ function worker(steps: number, batchSize: number): Promise<TrainReport> {
       w.terminate();
     };
     w.onerror = (e) => reject(new Error(`worker failed: ${e.message}`));
-    w.postMessage({ steps, batchSize });
+    w.postMessage({ steps, batchSize, backend });
   });
 }
 
