@@ -4,7 +4,7 @@
  * side by side in one run. Prints one JSON object per line,
  * `{"bench", "impl", "param", "ms" (median), "runs"}`, then the ratios.
  *
- * Options: `--only=sgemm,mlp-step,cnn-step,adamw-step,mlp-peak-memory`,
+ * Options: `--only=sgemm,mlp-step,cnn-step,adamw-step,mlp-peak-memory,seed-backends`,
  * `--quick` (fewer runs), `--no-torch`. PyTorch runs with as many threads as
  * kindling's pool (`KINDLING_NUM_THREADS`, else the available parallelism).
  */
@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as kd from '../src/node.js';
 import { adamwStep, cnnStep, mlpStep, sgemm, type Workload } from './models.js';
+import { seedBackends } from './backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // NOTE: `npm run bench` runs this file compiled (build/bench-js/bench/run.js,
@@ -185,6 +186,8 @@ async function main(): Promise<void> {
   }
   torch?.close();
   for (const r of ratios) emit(r);
+  // The seed step on kindling's backends and in jax-js (bench/backends.ts).
+  if (only === undefined || only.includes('seed-backends')) await seedBackends(quick, emit);
 }
 
 await main();
