@@ -3,7 +3,9 @@
 //
 //   node native/build.mjs             -> native/build/Release/kindling.node   (npm run build:native)
 //   node native/build.mjs --prebuild  -> native/prebuilds/<platform>-<arch>/kindling.<libc>.node, stripped
-//                                        (npm run prebuild; prebuildify, run before packing)
+//                                        (npm run build:prebuilds; prebuildify, run before packing)
+//   --optional                        -> a failed build warns and exits 0 (npm's `prepare` in a
+//                                        checkout: `npm ci` still installs, kindling runs on wasm/js)
 //
 // Both compile with every core (node-gyp --jobs max) and use the headers that
 // came with this Node when they are installed beside it, so nothing is
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 const nativeDir = dirname(fileURLToPath(import.meta.url));
 const root = join(nativeDir, '..');
 const prebuild = process.argv.includes('--prebuild');
+const optional = process.argv.includes('--optional');
 const win = process.platform === 'win32';
 
 /** A tool from this package's node_modules/.bin, else from PATH (npm and pnpm put their own node-gyp there for scripts). */
@@ -52,4 +55,8 @@ if (ok) {
 // The lines that name the cause, not node-gyp's stack and environment dump.
 const cause = log.split('\n').filter((l) => /error|not found|no such file|cannot find|ERR!/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l));
 console.error(`kindling: the native backend did not build.\n${cause.slice(0, 12).join('\n') || log.trim().split('\n').slice(-15).join('\n')}\n(full log: native/build/native-build.log)`);
+if (optional) {
+  console.error('kindling: continuing without the native addon (the wasm and js backends work); fix the cause, then npm run build:prebuilds');
+  process.exit(0);
+}
 process.exit(1);
