@@ -13,7 +13,11 @@ export class Storage {
   version = 0;
   /** Storages are numbered in the order they were made (the autograd engine recycles only those made during its pass). */
   readonly serial = nextSerial++;
-  constructor(public readonly data: TypedArray) {}
+  constructor(public readonly data: TypedArray) {
+    if (dtypeOfArray(data as ArrayBufferView) === undefined) {
+      throw new DTypeError(`a Storage holds a Float32Array, Float64Array, Int32Array or Uint8Array, got ${describeArg(data)}`, { op: 'Storage' });
+    }
+  }
 }
 
 /** The serial number the next Storage will get. */
@@ -65,7 +69,7 @@ export function contiguousStrides(shape: readonly number[]): number[] {
 export function layoutProblem(data: unknown, shape: readonly number[], strides: readonly number[], offset: number, dtype: DType): string | undefined {
   if (!ArrayBuffer.isView(data)) return 'its data is not a typed array';
   const kind = dtypeOfArray(data);
-  if (kind !== dtype) return `dtype ${String(dtype)} is stored in a ${DTYPE_ARRAY[dtype] ?? 'typed array of a kindling dtype'}, got a ${data.constructor.name}`;
+  if (kind !== dtype) return `dtype ${String(dtype)} is stored as ${DTYPE_ARRAY[dtype] ?? 'a typed array of a kindling dtype'}, got ${describeArg(data)}`;
   if (!Array.isArray(shape) || !Array.isArray(strides) || shape.length !== strides.length) {
     return `shape ${fmtList(shape)} and strides ${fmtList(strides)} must be arrays of the same length`;
   }
@@ -125,6 +129,10 @@ export class Tensor {
   private _requiresGrad = false;
 
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, dtype: DType, base: Tensor | null = null) {
+    // Checked here, for every tensor: js kernels index the typed array directly, so a layout that reaches
+    // past the storage (or a detached buffer) would compute on undefined values instead of failing.
+    const problem = storage instanceof Storage ? layoutProblem(storage.data, shape, strides, offset, dtype) : `expected a Storage, got ${describeArg(storage)}`;
+    if (problem !== undefined) throw new ShapeError(`cannot make a tensor: ${problem}`, { op: 'Tensor' });
     this.storage = storage;
     this.shape = shape;
     this.strides = strides;

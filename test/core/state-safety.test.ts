@@ -128,3 +128,35 @@ describe('Module.loadStateDict checks every value before writing any', () => {
     expect(m.weight.toArray()).toEqual(w);
   });
 });
+
+describe('the exported Tensor and Storage constructors check what they are given', () => {
+  const data = (n: number): Float32Array => new Float32Array(n);
+
+  it('a shape larger than the storage is refused', () => {
+    expect(() => new kd.Tensor(new kd.Storage(data(4)), [2, 3], [3, 1], 0, 'float32')).toThrow(kd.ShapeError);
+    expect(() => new kd.Tensor(new kd.Storage(data(4)), [2, 3], [3, 1], 0, 'float32')).toThrow(
+      'Tensor: cannot make a tensor: shape [2, 3] with strides [3, 1] and offset 0 reaches element 5, but the storage has 4 elements',
+    );
+    expect(() => new kd.Tensor(new kd.Storage(data(6)), [2, 3], [3, 1], 1, 'float32')).toThrow(/reaches element 6/);
+  });
+
+  it('a detached buffer, bad strides, offsets and dtypes are refused', () => {
+    const d = data(6);
+    structuredClone(d.buffer, { transfer: [d.buffer as ArrayBuffer] });
+    expect(() => new kd.Tensor(new kd.Storage(d), [2, 3], [3, 1], 0, 'float32')).toThrow(/its buffer is empty or detached/);
+    const ok = new kd.Storage(data(6));
+    expect(() => new kd.Tensor(ok, [2, 3], [3], 0, 'float32')).toThrow(/must be arrays of the same length/);
+    expect(() => new kd.Tensor(ok, [2, 3], [3, -1], 0, 'float32')).toThrow(/strides \[3, -1\] must hold non-negative integers/);
+    expect(() => new kd.Tensor(ok, [2, 3], [3, 1], 0.5, 'float32')).toThrow(/offset 0\.5 must be a non-negative integer/);
+    expect(() => new kd.Tensor(ok, [2, 3], [3, 1], 0, 'int32')).toThrow(/dtype int32 is stored as Int32Array, got a Float32Array/);
+    expect(() => new kd.Tensor({ data: data(6) } as never, [6], [1], 0, 'float32')).toThrow(/expected a Storage/);
+    expect(() => new kd.Storage([1, 2] as never)).toThrow(kd.DTypeError);
+  });
+
+  it('valid layouts (views with zero strides, empty tensors) are accepted', () => {
+    const s = new kd.Storage(data(3));
+    expect(new kd.Tensor(s, [4, 3], [0, 1], 0, 'float32').shape).toEqual([4, 3]);
+    expect(new kd.Tensor(new kd.Storage(data(0)), [0, 5], [5, 1], 0, 'float32').numel).toBe(0);
+    expect(new kd.Tensor(s, [], [], 2, 'float32').item()).toBe(0);
+  });
+});
