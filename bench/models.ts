@@ -1,7 +1,7 @@
 /**
  * The benchmarked workloads in kindling: the seed's model (DESIGN.md), a
- * small CNN, and an AdamW step over many groups. bench/torch_bench.py builds
- * the same work in PyTorch.
+ * small CNN, a deeper VGG-style CNN, a Transformer encoder, and an AdamW step
+ * over many groups. bench/torch_bench.py builds the same work in PyTorch.
  */
 import * as kd from '../src/node.js';
 import { nn, optim, type Tensor } from '../src/node.js';
@@ -71,6 +71,88 @@ export function cnnStep(batch: number): Workload {
       opt.step();
     },
   };
+}
+
+/** A VGG-style CNN on 1×28×28: two 3×3 convolutions per stage (32 channels at 28×28, 64 at 14×14), a linear head. */
+export class VggCnn extends nn.Module {
+  features = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(32, 32, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.Conv2d(64, 64, 3, { padding: 1 }), new nn.ReLU(), new nn.MaxPool2d(2),
+  );
+  head = new nn.Sequential(new nn.Flatten(), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10));
+  forward(x: Tensor): Tensor {
+    return this.head.forward(this.features.forward(x));
+  }
+}
+
+/** A training step of the VGG-style CNN: SGD with momentum, cross-entropy over 10 classes. */
+export function vggStep(batch: number): PhasedWorkload {
+  kd.manualSeed(0);
+  const model = new VggCnn();
+  const opt = new optim.SGD(model.parameters(), { lr: 1e-2, momentum: 0.9 });
+  const x = kd.randn([batch, 1, 28, 28]);
+  const y = kd.randint(0, 10, [batch]);
+  return phased(opt, () => kd.crossEntropy(model.forward(x), y));
+}
+
+/** Sizes of the Transformer encoder workload. */
+export const TRANSFORMER = { dModel: 256, nhead: 4, dimFeedforward: 1024, layers: 3, seq: 32, classes: 10 } as const;
+
+/**
+ * A Transformer encoder classifier: `TRANSFORMER.layers` post-norm encoder
+ * layers (GELU, dropout 0.1, batch first), mean over the sequence, a linear head.
+ */
+export class TransformerClassifier extends nn.Module {
+  layers = new nn.ModuleList(Array.from({ length: TRANSFORMER.layers }, () => new nn.TransformerEncoderLayer(
+    TRANSFORMER.dModel, TRANSFORMER.nhead, { dimFeedforward: TRANSFORMER.dimFeedforward, activation: 'gelu', batchFirst: true },
+  )));
+  head = new nn.Linear(TRANSFORMER.dModel, TRANSFORMER.classes);
+  forward(x: Tensor): Tensor {
+    let h = x;
+    for (const layer of this.layers) h = layer.forward(h);
+    return this.head.forward(h.mean(1));
+  }
+}
+
+/**
+ * A training step of the Transformer encoder on `[batch, seq, dModel]`
+ * inputs: AdamW with one group per depth (layer-wise lr decay 0.8 from the
+ * head down), weight decay 0.01.
+ */
+export function transformerStep(batch: number): PhasedWorkload {
+  kd.manualSeed(0);
+  const model = new TransformerClassifier();
+  const depth = TRANSFORMER.layers;
+  const opt = new optim.AdamW([
+    ...Array.from({ length: depth }, (_, i) => ({ params: model.layers.at(i).parameters(), lr: 1e-3 * 0.8 ** (depth - i) })),
+    { params: model.head.parameters() },
+  ], { lr: 1e-3, weightDecay: 0.01 });
+  const x = kd.randn([batch, TRANSFORMER.seq, TRANSFORMER.dModel]);
+  const y = kd.randint(0, TRANSFORMER.classes, [batch]);
+  return phased(opt, () => kd.crossEntropy(model.forward(x), y));
+}
+
+/** A training step split in its three phases, for the per-phase profile (bench/op-profile.ts). */
+export interface PhasedWorkload extends Workload {
+  forward(): Tensor;
+  backward(loss: Tensor): void;
+  optimizerStep(): void;
+}
+
+function phased(opt: optim.Optimizer, loss: () => Tensor): PhasedWorkload {
+  const w: PhasedWorkload = {
+    forward: () => {
+      opt.zeroGrad();
+      return loss();
+    },
+    backward: (l) => l.backward(),
+    optimizerStep: () => opt.step(),
+    step: () => {
+      w.backward(w.forward());
+      w.optimizerStep();
+    },
+  };
+  return w;
 }
 
 /** An AdamW step over `total` parameters split evenly into `groups` groups (one tensor each). */

@@ -4,7 +4,7 @@
  * side by side in one run. Prints one JSON object per line,
  * `{"bench", "impl", "param", "ms" (median), "runs"}`, then the ratios.
  *
- * Options: `--only=sgemm,mlp-step,cnn-step,adamw-step,mlp-peak-memory,seed-backends`,
+ * Options: `--only=sgemm,mlp-step,cnn-step,vgg-step,transformer-step,adamw-step,mlp-peak-memory,seed-backends`,
  * `--quick` (fewer runs), `--no-torch`. PyTorch runs with as many threads as
  * kindling's pool (`KINDLING_NUM_THREADS`, else the available parallelism).
  */
@@ -14,7 +14,7 @@ import { createInterface, type Interface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as kd from '../src/node.js';
-import { adamwStep, cnnStep, mlpStep, sgemm, type Workload } from './models.js';
+import { adamwStep, cnnStep, mlpStep, sgemm, transformerStep, vggStep, type Workload } from './models.js';
 import { seedBackends } from './backends.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +44,8 @@ const cases: Case[] = [
   ...[256, 512, 1024, 2048].map((n) => ({ bench: 'sgemm', param: n, make: () => sgemm(n), flops: 2 * n ** 3 })),
   ...[1, 32, 256, 1024].map((b) => ({ bench: 'mlp-step', param: b, make: () => mlpStep(b) })),
   { bench: 'cnn-step', param: 64, make: () => cnnStep(64) },
+  { bench: 'vgg-step', param: 32, make: () => vggStep(32) },
+  { bench: 'transformer-step', param: 16, make: () => transformerStep(16) },
   { bench: 'adamw-step', param: 10_000_000, make: () => adamwStep(10_000_000, 50) },
 ].filter((c) => only === undefined || only.includes(c.bench));
 

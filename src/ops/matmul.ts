@@ -9,7 +9,7 @@ import { ArgumentTypeError, describeArg, DTypeError, fmtShape, ShapeError } from
 import { allocUninit } from '../tensor/creation.js';
 import { isFloating } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
-import { broadcastShapes, sumToShape } from './core.js';
+import { broadcastShapes, prodOf, sumToShape } from './core.js';
 import { reduceRaw } from './reduce.js';
 
 function checkOperands(op: string, a: Tensor, b: Tensor): void {
@@ -105,6 +105,14 @@ function product(op: string, a: Tensor, b: Tensor): Tensor {
       `shapes ${fmtShape(a.shape)} and ${fmtShape(b.shape)} cannot be multiplied (${k} != ${b2.shape[b2.ndim - 2]})`,
       { op },
     );
+  }
+  if (a2.ndim > 2 && b2.ndim === 2) {
+    // NOTE: a batch of rows times one matrix is one GEMM over the folded rows
+    // (PyTorch's matmul folds too): expanding `b` instead made its gradient a
+    // batch of products summed by a strided copy and a reduction.
+    const lead = a2.shape.slice(0, -1);
+    const out = mmRecorded(a2.reshape([prodOf(lead), k]), b2);
+    return out.view(b.ndim === 1 ? lead : [...lead, b2.shape[1]!]);
   }
   const batch = broadcastShapes(a2.shape.slice(0, -2), b2.shape.slice(0, -2), op);
   const ae = a2.expand([...batch, ...a2.shape.slice(-2)]);
@@ -204,7 +212,12 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     }
   }
   const b = bias ?? null;
-  if (x.ndim === 2 && (b === null || (b.ndim === 1 && b.dtype === x.dtype))) return linear2d(x, weight, b);
+  if (x.ndim >= 2 && (b === null || (b.ndim === 1 && b.dtype === x.dtype))) {
+    if (x.ndim === 2) return linear2d(x, weight, b);
+    // `[..., in]` is a batch of rows: one GEMM over the folded rows (a copy first when they do not fold as a view).
+    const lead = x.shape.slice(0, -1);
+    return linear2d(x.reshape([prodOf(lead), x.shape[x.ndim - 1]!]), weight, b).view([...lead, weight.shape[0]!]);
+  }
   const y = product('linear', x, weight.t());
   return b === null ? y : y.add(b);
 }
