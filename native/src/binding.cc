@@ -417,6 +417,22 @@ bool flag(const Args& A, const Napi::CallbackInfo& info, size_t i, const char* n
   return info[i].As<Napi::Boolean>().Value();
 }
 
+Napi::Value GeluBackward(const Napi::CallbackInfo& info) {
+  Args A(info, "geluBackward");
+  A.expect_count(5);
+  ArrayArg out = A.array(0, "out"), g = A.array(1, "grad"), x = A.array(2, "x");
+  const int64_t n = A.integer_arg(3, "n", 0, kMaxIndex);
+  const bool tanh = flag(A, info, 4, "tanh");
+  A.check_float(x, "x");
+  A.check_type(out, "out", x.type);
+  A.check_type(g, "grad", x.type);
+  A.check_length(out, "out", n);
+  A.check_length(g, "grad", n);
+  A.check_length(x, "x", n);
+  if (n > 0) gelu_backward_kernel(x.type, out.data, g.data, x.data, n, tanh);
+  return info.Env().Undefined();
+}
+
 Napi::Value Softmax(const Napi::CallbackInfo& info) {
   Args A(info, "softmax");
   A.expect_count(6);
@@ -1169,6 +1185,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary, "binary"));
   exports.Set("where", Napi::Function::New(env, Where, "where"));
   exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
+  exports.Set("geluBackward", Napi::Function::New(env, GeluBackward, "geluBackward"));
   exports.Set("reduce", Napi::Function::New(env, Reduce, "reduce"));
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("softmax", Napi::Function::New(env, Softmax, "softmax"));

@@ -41,6 +41,8 @@ void binary_kernel(int op, DType t, void* out, const void* a, const void* b, con
 void where_kernel(DType t, void* out, const uint8_t* cond, const void* a, const void* b, const Iter& it);
 // out[i] = y[i] > 0 ? g[i] : 0 over contiguous float arrays (NaN in y gives 0).
 void relu_backward_kernel(DType t, void* out, const void* g, const void* y, int64_t n);
+// out[i] = g[i] * gelu'(x[i]) (exact, or the tanh approximation's derivative).
+void gelu_backward_kernel(DType t, void* out, const void* g, const void* x, int64_t n, bool tanh);
 // Reduces the middle axis of contiguous [outer, size, inner] (size >= 1).
 void reduce_kernel(int op, DType t, void* out, DType ot, const void* x, int64_t outer, int64_t size, int64_t inner);
 

@@ -78,6 +78,13 @@ export interface Backend {
    * threshold_backward, a NaN in `y` passes the gradient through.
    */
   reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void;
+  /**
+   * Gradient of GELU at its input `x`: `out[i] = grad[i]·gelu'(x[i])` for
+   * `i < n`, all three contiguous and of one dtype. Exact GELU:
+   * `Φ(x) + x·φ(x)`; with `tanh`, the derivative of PyTorch's tanh
+   * approximation. Non-finite `x` give NaN, as PyTorch's gelu_backward.
+   */
+  geluBackward(out: TypedArray, grad: TypedArray, x: TypedArray, n: number, tanh: boolean): void;
   /** Reduces the middle axis of a contiguous `[outer, size, inner]` array into `out[outer, inner]`. arg ops write indices. */
   reduce(op: ReduceOp, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
   /**

@@ -61,6 +61,7 @@ export interface NativeAddon extends Pick<
   binary(op: number, out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   where(out: TypedArray, cond: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array): void;
   reluBackward(out: TypedArray, grad: TypedArray, y: TypedArray, n: number): void;
+  geluBackward(out: TypedArray, grad: TypedArray, x: TypedArray, n: number, tanh: boolean): void;
   reduce(op: number, out: TypedArray, x: TypedArray, outer: number, size: number, inner: number): void;
   matmul(out: TypedArray, a: TypedArray, b: TypedArray, meta: Float64Array, bias?: TypedArray): void;
   softmax(out: TypedArray, x: TypedArray, outer: number, size: number, inner: number, log: boolean): void;
@@ -170,6 +171,11 @@ export function makeNativeBackend(addon: NativeAddon): Backend {
     reluBackward(out, grad, y, n) {
       if (!isFloat(y) || !sameKind(out, y) || !sameKind(grad, y)) return js.reluBackward(out, grad, y, n);
       addon.reluBackward(out, grad, y, n);
+    },
+
+    geluBackward(out, grad, x, n, tanh) {
+      if (!isFloat(x) || !sameKind(out, x) || !sameKind(grad, x)) return js.geluBackward(out, grad, x, n, tanh);
+      addon.geluBackward(out, grad, x, n, tanh);
     },
 
     reduce(op, out, x, outer, size, inner) {

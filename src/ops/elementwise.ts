@@ -336,24 +336,13 @@ export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   if (approximate !== 'none' && approximate !== 'tanh') {
     throw new ValueError(`approximate argument must be either 'none' or 'tanh', got '${String(approximate)}'`, { op: 'gelu' });
   }
-  if (approximate === 'tanh') {
-    const k = Math.sqrt(2 / Math.PI);
-    return unaryFloatOnly('gelu', 'geluTanh', x, (g, xf) => {
-      // u = k(x + 0.044715x³); d/dx 0.5x(1 + tanh u) = 0.5(1 + tanh u) + 0.5x(1 − tanh²u)·k(1 + 3·0.044715x²)
-      const x2 = xf.square();
-      const t = xf.add(xf.mul(x2).mul(0.044715)).mul(k).tanh();
-      const left = t.add(1).mul(0.5);
-      const right = xf.mul(0.5).mul(t.square().neg().add(1)).mul(x2.mul(3 * 0.044715).add(1).mul(k));
-      return g.mul(left.add(right));
-    }, 'input');
-  }
-  return unaryFloatOnly('gelu', 'gelu', x, (g, xf) => {
-    // d/dx x·Φ(x) = Φ(x) + x·φ(x).
-    // NOTE: Φ(x) is recovered as gelu(x)/x (to a few ulps; 1/2 at x = 0). Far in the negative tail
-    // 1 + erf cancels and Φ loses relative precision, but there both terms are below 1e-6 anyway.
-    const cdf = xf.eq(0).where(0.5, runUnary('gelu', xf).div(xf));
-    const phi = xf.square().mul(-0.5).exp().mul(1 / Math.sqrt(2 * Math.PI));
-    return g.mul(cdf.add(xf.mul(phi)));
+  const tanh = approximate === 'tanh';
+  return unaryFloatOnly('gelu', tanh ? 'geluTanh' : 'gelu', x, (g, xf) => {
+    // One fused kernel pass (PyTorch's gelu_backward): Φ(x) + x·φ(x), or the tanh approximation's derivative.
+    const gx = allocUninit(xf.shape, xf.dtype);
+    const gd = g.dtype === xf.dtype ? g : castRaw(g, xf.dtype);
+    backend().geluBackward(gx.storage.data, flatData(gd), flatData(xf), xf.numel, tanh);
+    return gx;
   }, 'input');
 }
 

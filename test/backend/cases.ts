@@ -188,6 +188,22 @@ const reluBackwardCases: Case[] = KINDS.flatMap((kind, i) =>
   })),
 );
 
+// x gets 0, -0, NaN and ±inf sprinkled in, and spans both tails (|x| up to ~6); exact and tanh.
+const geluBackwardCases: Case[] = KINDS.flatMap((kind, i) =>
+  [0, 1, 17, 1000, 70000].flatMap((n, k) => [false, true].map((tanh) => ({
+    name: `${kind} ${n}${tanh ? ' tanh' : ''}`,
+    run(b: Backend) {
+      const rng = new Rng(3700 + i * 10 + k);
+      const x = floats(rng, kind, n, 6);
+      specials(rng, x);
+      const grad = floats(rng, kind, n);
+      const out = zerosOf(kind, n);
+      b.geluBackward(out, grad, x, n, tanh);
+      return [out];
+    },
+  }))),
+);
+
 const reduceCases: Case[] = REDUCE.flatMap((op, i) =>
   KINDS.flatMap((kind, j) =>
     [[3, 5, 1], [1, 100000, 1], [4, 7, 300], [2, 1, 9], [1, 3, 70000], [50, 1000, 1]].map(([outer, size, inner], k) => ({
@@ -302,6 +318,7 @@ export const allCases: Partial<Record<Entry, Case[]>> = {
   binary: binaryCases,
   where: whereCases,
   reluBackward: reluBackwardCases,
+  geluBackward: geluBackwardCases,
   reduce: reduceCases,
   matmul: matmulCases,
   matmulSum: matmulSumCases,

@@ -220,6 +220,12 @@ Object.assign(entryBuilders, {
     const n = rng.int(0, 40);
     return b.call([b.array(kind, n), b.array(kind, n), b.array(kind, n), n]);
   },
+  geluBackward(rng: Rng) {
+    const b = new Builder(rng);
+    const kind = rng.pick(FLOAT);
+    const n = rng.int(0, 40);
+    return b.call([b.array(kind, n), b.array(kind, n), b.array(kind, n), n, rng.next() < 0.5]);
+  },
   softmax(rng: Rng) {
     const b = new Builder(rng);
     const kind = rng.pick(FLOAT);

@@ -261,6 +261,28 @@ export function fill(out: TypedArray, value: number, start: number, length: numb
 }
 
 /**
+ * Gradient of GELU at its input (Backend.geluBackward), in double: PyTorch's
+ * gelu_backward formulas, `Φ(x) + x·φ(x)` or the tanh approximation's derivative.
+ */
+export function geluBackward(out: TypedArray, grad: TypedArray, x: TypedArray, n: number, tanh: boolean): void {
+  if (tanh) {
+    const k = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < n; i++) {
+      const v = x[i]!;
+      const v2 = v * v;
+      const t = Math.tanh(k * (v + 0.044715 * v2 * v));
+      out[i] = grad[i]! * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * 0.044715 * v2));
+    }
+    return;
+  }
+  const invSqrt2Pi = 1 / Math.sqrt(2 * Math.PI);
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    out[i] = grad[i]! * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * Math.exp(-0.5 * v * v) * invSqrt2Pi);
+  }
+}
+
+/**
  * Gradient of ReLU from its output: `out[i] = y[i] > 0 ? grad[i] : 0` for
  * `i < n`, all three arrays contiguous.
  */

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend.js';
 import type { DType, DTypeArrays } from '../../tensor/dtype.js';
 import { zeroedArray } from '../arrays.js';
-import { binary, copy, fill, reluBackward, unary, where } from './elementwise.js';
+import { binary, copy, fill, geluBackward, reluBackward, unary, where } from './elementwise.js';
 import { col2im, depthwiseConv2d, depthwiseConv2dBackwardInput, depthwiseConv2dBackwardWeight, im2col } from './conv.js';
 import { matmul, matmulSum } from './matmul.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
@@ -21,6 +21,7 @@ export const jsBackend: Backend = {
   binary,
   where,
   reluBackward,
+  geluBackward,
   reduce,
   matmul,
   matmulSum,
