@@ -5,10 +5,11 @@
  */
 import { backend } from '../backend/index.js';
 import type { BinaryOp, UnaryOp } from '../backend/index.js';
+import { isGradEnabled } from '../autograd/grad-mode.js';
 import { record } from '../autograd/node.js';
 import { ArgumentTypeError, checkKeys, describeArg, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
 import { alloc, allocUninit, scalarTensor } from '../tensor/creation.js';
-import { isFloating, type DType } from '../tensor/dtype.js';
+import { isFloating, type DType, type TypedArray } from '../tensor/dtype.js';
 import type { TensorLike } from '../tensor/methods.js';
 import { Tensor } from '../tensor/tensor.js';
 import { asTensor, broadcastShapes, broadcastStrides, castRaw, flatData, requireFloat, resultType, runBinary, runUnary, sumToShape, view } from './core.js';
@@ -253,15 +254,7 @@ export function cos(x: Tensor): Tensor {
  * tensor with a non-integer bound gives float32, as in PyTorch.
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
-  if ((min === undefined || min === null) && (max === undefined || max === null)) {
-    throw new ValueError('at least one of min or max must not be null', { op: 'clamp' });
-  }
-  for (const [what, v] of [['min', min], ['max', max]] as const) {
-    if (v !== undefined && v !== null && typeof v !== 'number') throw new ArgumentTypeError(`${what} must be a number, got ${describeArg(v)}`, { op: 'clamp' });
-  }
-  if (x.dtype === 'bool') throw new DTypeError('not supported for bool tensors', { op: 'clamp', hint: 'convert it with .int() or .float() first' });
-  const lo = min ?? NaN;
-  const hi = max ?? NaN;
+  const [lo, hi] = clampBounds(x, min, max);
   const xs = !isFloating(x.dtype) && ((min != null && !Number.isInteger(min)) || (max != null && !Number.isInteger(max))) ? castRaw(x, 'float32') : x;
   const out = runUnary('clamp', xs, xs.dtype, [lo, hi]);
   // NOTE: the gradient passes where min <= x <= max (boundaries included), as PyTorch's clamp_backward.
@@ -297,6 +290,18 @@ function reluBackward(g: Tensor, _x: Tensor, out: Tensor): Tensor {
   const gd = g.dtype === out.dtype ? g : castRaw(g, out.dtype);
   backend().reluBackward(gx.storage.data, flatData(gd), flatData(out), out.numel);
   return gx;
+}
+
+/** clamp's checked bounds (NaN where absent), shared by `clamp` and `clamp_`. */
+function clampBounds(x: Tensor, min: number | null | undefined, max: number | null | undefined): [number, number] {
+  if ((min === undefined || min === null) && (max === undefined || max === null)) {
+    throw new ValueError('at least one of min or max must not be null', { op: 'clamp' });
+  }
+  for (const [what, v] of [['min', min], ['max', max]] as const) {
+    if (v !== undefined && v !== null && typeof v !== 'number') throw new ArgumentTypeError(`${what} must be a number, got ${describeArg(v)}`, { op: 'clamp' });
+  }
+  if (x.dtype === 'bool') throw new DTypeError('not supported for bool tensors', { op: 'clamp', hint: 'convert it with .int() or .float() first' });
+  return [min ?? NaN, max ?? NaN];
 }
 
 /** `max(x, 0)`, keeping integer dtypes. */
@@ -465,34 +470,92 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number): Tensor {
 
 // --- in place ----------------------------------------------------------------
 
+// Each in-place op gives applyInPlace a `direct` write: when nothing is
+// recorded and `t` is contiguous (so no two elements share memory), the
+// kernel writes straight into `t` instead of into a result that is then
+// copied. `direct` returns false where the general path must run (it gives
+// the same value, or the same error).
+
+/** `t`'s elements as the contiguous array a kernel writes (`t` must be contiguous). */
+function ownData(t: Tensor): TypedArray {
+  return t.storage.data.subarray(t.offset, t.offset + t.numel);
+}
+
+/** Whether `b` reads memory of `t` other than element for element (a shifted view of the same storage). */
+function readsAcross(t: Tensor, b: Tensor): boolean {
+  if (b.storage !== t.storage) return false;
+  return b.offset !== t.offset || b.shape.length !== t.shape.length || b.shape.some((d, i) => d !== t.shape[i] || b.strides[i] !== t.strides[i]);
+}
+
+/** Whether `shape` broadcasts to `target` without growing it. */
+function broadcastsTo(shape: readonly number[], target: readonly number[]): boolean {
+  const lead = target.length - shape.length;
+  return lead >= 0 && shape.every((d, i) => d === 1 || d === target[lead + i]);
+}
+
+/** The direct write of `t = t kernel alpha·o` for a floating `t` (see above). */
+function binaryInto(t: Tensor, kernel: 'add' | 'sub' | 'mul' | 'div', o: TensorLike, alpha: number): boolean {
+  if (!isFloating(t.dtype) || !(o instanceof Tensor || typeof o === 'number')) return false;
+  const b = asTensor(o, t, kernel);
+  if (isGradEnabled() && b.requiresGrad) return false;
+  if (resultType(t, b) !== t.dtype || !broadcastsTo(b.shape, t.shape) || readsAcross(t, b)) return false;
+  const scaled = castRaw(alpha === 1 ? b : mul(b, alpha), t.dtype);
+  backend().binary(kernel, ownData(t), view(t), { data: scaled.storage.data, offset: scaled.offset, strides: broadcastStrides(scaled, t.shape) }, t.shape);
+  return true;
+}
+
 /** In-place `t += alpha·o` (see applyInPlace for the autograd rules). */
-export const add_ = (t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor => applyInPlace(t, 'add_', (s) => add(s, o, opt));
+export function add_(t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor {
+  return applyInPlace(t, 'add_', (s) => add(s, o, opt), undefined, () => binaryInto(t, 'add', o, alphaOf('add', opt ?? {})));
+}
 /** In-place `t -= alpha·o`. */
-export const sub_ = (t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor => applyInPlace(t, 'sub_', (s) => sub(s, o, opt));
+export function sub_(t: Tensor, o: TensorLike, opt?: { alpha?: number }): Tensor {
+  return applyInPlace(t, 'sub_', (s) => sub(s, o, opt), undefined, () => binaryInto(t, 'sub', o, alphaOf('sub', opt ?? {})));
+}
 /** In-place `t *= o`. */
-export const mul_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'mul_', (s) => mul(s, o));
+export const mul_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'mul_', (s) => mul(s, o), undefined, () => binaryInto(t, 'mul', o, 1));
 /** In-place `t /= o` (refused on integer tensors: true division gives floats). */
-export const div_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'div_', (s) => div(s, o));
+export const div_ = (t: Tensor, o: TensorLike): Tensor => applyInPlace(t, 'div_', (s) => div(s, o), undefined, () => binaryInto(t, 'div', o, 1));
 /** In-place clamp. */
-export const clamp_ = (t: Tensor, lo?: number | null, hi?: number | null): Tensor => applyInPlace(t, 'clamp_', (s) => clamp(s, lo, hi));
+export function clamp_(t: Tensor, lo?: number | null, hi?: number | null): Tensor {
+  return applyInPlace(t, 'clamp_', (s) => clamp(s, lo, hi), undefined, () => {
+    if (!isFloating(t.dtype)) return false;
+    backend().unary('clamp', ownData(t), view(t), t.shape, clampBounds(t, lo, hi));
+    return true;
+  });
+}
 /** In-place relu. */
-export const relu_ = (t: Tensor): Tensor => applyInPlace(t, 'relu_', (s) => relu(s));
+export function relu_(t: Tensor): Tensor {
+  return applyInPlace(t, 'relu_', (s) => relu(s), undefined, () => {
+    if (!isFloating(t.dtype)) return false;
+    backend().unary('relu', ownData(t), view(t), t.shape);
+    return true;
+  });
+}
 /** In-place maskedFill. */
 export const maskedFill_ = (t: Tensor, mask: Tensor, value: number): Tensor => applyInPlace(t, 'maskedFill_', (s) => maskedFill(s, mask, value));
 
 /** Fills the tensor with `value`; under autograd its history gets a zero gradient (PyTorch's FillBackward0). */
 export function fill_(t: Tensor, value: number): Tensor {
   if (typeof value !== 'number') throw new DTypeError(`value must be a number, got ${typeof value}`, { op: 'fill_' });
+  const write = (): boolean => {
+    backend().fill(t.storage.data, value, t.offset, t.numel);
+    return true;
+  };
   return applyInPlace(t, 'fill_', (s) => {
     const out = allocUninit(s.shape, s.dtype);
     backend().fill(out.storage.data, value, 0, out.numel);
     return out;
-  }, 'FillBackward0');
+  }, 'FillBackward0', write);
 }
 
 /** Fills the tensor with zeros; under autograd its history gets a zero gradient (ZeroBackward0). */
 export function zero_(t: Tensor): Tensor {
-  return applyInPlace(t, 'zero_', (s) => alloc(s.shape, s.dtype), 'ZeroBackward0');
+  const write = (): boolean => {
+    backend().fill(t.storage.data, 0, t.offset, t.numel);
+    return true;
+  };
+  return applyInPlace(t, 'zero_', (s) => alloc(s.shape, s.dtype), 'ZeroBackward0', write);
 }
 
 /** Copies `src` (broadcast to this shape, converted to this dtype) into the tensor. Differentiable in `src`. */
@@ -504,5 +567,9 @@ export function copy_(t: Tensor, src: Tensor): Tensor {
     backend().copy(view(out), { data: src.storage.data, offset: src.offset, strides: broadcastStrides(src, shape) }, shape);
     if (!isFloating(t.dtype)) return out;
     return record(out, 'CopyBackwards', [src], (g) => [castRaw(sumToShape(g, src.shape), src.dtype)]);
-  }, 'CopyBackwards');
+  }, 'CopyBackwards', () => {
+    if ((isGradEnabled() && src.requiresGrad) || !broadcastsTo(src.shape, t.shape) || src.storage === t.storage) return false;
+    backend().copy(view(t), { data: src.storage.data, offset: src.offset, strides: broadcastStrides(src, t.shape) }, t.shape);
+    return true;
+  });
 }

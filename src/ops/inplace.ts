@@ -28,8 +28,17 @@ function standIn(t: Tensor, snapshot: boolean): Tensor {
  * `cutName` names the node recorded when the new value does not depend on
  * any tensor that requires grad (`zero_` → `ZeroBackward0`): `t`'s old
  * history then receives a zero gradient, as in PyTorch.
+ *
+ * `direct()`, when given, is the fast path: called only when nothing is to be
+ * recorded for `t` and `t` is contiguous (so no two of its elements share
+ * memory), it runs the kernel with `t`'s own memory as the output and returns
+ * true, or returns false (an operand that needs recording, a dtype change, a
+ * broadcast that grows `t`, an operand reading other elements of `t`'s
+ * memory) and the general path runs.
  */
-export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => Tensor, cutName = `${op}Backward0`): Tensor {
+export function applyInPlace(
+  t: Tensor, op: string, compute: (self: Tensor) => Tensor, cutName = `${op}Backward0`, direct?: () => boolean,
+): Tensor {
   if (hasInternalOverlap(t)) {
     throw new ValueError(
       `unsupported operation: more than one element of the written-to tensor (shape ${fmtShape(t.shape)}, strides ${fmtShape(t.strides)}) refers to a single memory location`,
@@ -51,6 +60,10 @@ export function applyInPlace(t: Tensor, op: string, compute: (self: Tensor) => T
     });
   }
   const tracked = recording && t.requiresGrad;
+  if (!tracked && direct !== undefined && t.isContiguous() && direct()) {
+    t.storage.version++;
+    return t;
+  }
   // Autograd must see the history *before* this op as the op's input; the
   // tensor object itself is about to get a new gradFn, so use a stand-in.
   let self = tracked ? standIn(t, false) : t;
